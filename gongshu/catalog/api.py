@@ -1,0 +1,135 @@
+"""Catalog HTTP API: thin handlers that parse, call ``services`` and shape the answer."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+
+from gongshu.catalog import services
+from gongshu.catalog.models import Dataset, Field
+from gongshu.catalog.schemas import (
+    DatasetCreate,
+    DatasetOut,
+    DatasetPage,
+    DatasetWrite,
+    ErrorOut,
+    OrganizationOut,
+)
+from gongshu.orgs.models import Organization
+from gongshu.ops.auth import staff_session
+
+router = Router(tags=["catalog"])
+
+
+class DatasetFilters(Schema):
+    q: str | None = None
+    domain: str | None = None
+    provider: str | None = None
+    status: str | None = None
+    level: str | None = None
+    sharing_attribute: str | None = None
+    opening_attribute: str | None = None
+    authorized_operation: bool | None = None
+    keyword: str | None = None
+    ordering: str | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+def _base_queryset(request: HttpRequest):
+    return (
+        Dataset.objects.visible_to(request.user)
+        .select_related("provider", "provider__parent")
+        .prefetch_related(Prefetch("fields", queryset=Field.objects.order_by("position")))
+    )
+
+
+def _resolve_provider(values: dict) -> dict:
+    code = values.get("provider")
+    if code is not None:
+        provider = Organization.objects.filter(code=code).first()
+        if provider is None:
+            raise ValidationError(
+                {"provider": _("No organization has the code %(code)s.") % {"code": code}}
+            )
+        values["provider"] = provider
+    return values
+
+
+@router.get("/datasets", response=DatasetPage, summary="List and search data resources")
+def list_datasets(request: HttpRequest, filters: Query[DatasetFilters]):
+    params = filters.dict()
+    limit, offset = params.pop("limit"), params.pop("offset")
+    if not 1 <= limit <= 1000:
+        raise ValidationError({"limit": _("Use a limit from 1 to 1000.")})
+    if offset < 0:
+        raise ValidationError({"offset": _("The offset cannot be negative.")})
+    queryset = services.filter_datasets(_base_queryset(request), **params)
+    return {
+        "count": queryset.count(),
+        "limit": limit,
+        "offset": offset,
+        "results": list(queryset[offset : offset + limit]),
+    }
+
+
+@router.get("/datasets/{name}", response={200: DatasetOut, 404: ErrorOut})
+def get_dataset(request: HttpRequest, name: str):
+    return get_object_or_404(_base_queryset(request), name=name)
+
+
+@router.post(
+    "/datasets", response={201: DatasetOut, 400: ErrorOut}, auth=staff_session, summary="Register"
+)
+def create_dataset(request: HttpRequest, payload: DatasetCreate):
+    values = _resolve_provider(payload.dict(exclude_unset=True))
+    dataset = services.create_dataset(**values)
+    return 201, _base_queryset(request).get(pk=dataset.pk)
+
+
+@router.patch(
+    "/datasets/{name}", response={200: DatasetOut, 400: ErrorOut, 404: ErrorOut}, auth=staff_session
+)
+def update_dataset(request: HttpRequest, name: str, payload: DatasetWrite):
+    dataset = get_object_or_404(Dataset, name=name)
+    services.update_dataset(dataset, **_resolve_provider(payload.dict(exclude_unset=True)))
+    return _base_queryset(request).get(pk=dataset.pk)
+
+
+@router.post(
+    "/datasets/{name}/publish",
+    response={200: DatasetOut, 400: ErrorOut, 404: ErrorOut},
+    auth=staff_session,
+)
+def publish_dataset(request: HttpRequest, name: str):
+    dataset = get_object_or_404(Dataset, name=name)
+    services.publish_dataset(dataset)
+    return _base_queryset(request).get(pk=dataset.pk)
+
+
+@router.post(
+    "/datasets/{name}/retire",
+    response={200: DatasetOut, 400: ErrorOut, 404: ErrorOut},
+    auth=staff_session,
+)
+def retire_dataset(request: HttpRequest, name: str):
+    dataset = get_object_or_404(Dataset, name=name)
+    services.retire_dataset(dataset)
+    return _base_queryset(request).get(pk=dataset.pk)
+
+
+@router.get("/organizations", response=list[OrganizationOut], tags=["organizations"])
+def list_organizations(request: HttpRequest, kind: str | None = None):
+    queryset = Organization.objects.select_related("parent")
+    return queryset.filter(kind=kind) if kind else queryset
+
+
+@router.get(
+    "/organizations/{code}", response={200: OrganizationOut, 404: ErrorOut}, tags=["organizations"]
+)
+def get_organization(request: HttpRequest, code: str):
+    return get_object_or_404(Organization.objects.select_related("parent"), code=code)

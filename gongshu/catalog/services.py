@@ -1,0 +1,182 @@
+"""The catalog's verbs. The API, the admin, the portal and the CLI all change resources
+through these functions, so a rule holds the same everywhere."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import QuerySet, TextField
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from gongshu.catalog import search
+from gongshu.catalog.models import Dataset, Field
+from gongshu.catalog.vocabulary import Status
+
+# What a client may set; everything else (ids, timestamps, search text) is the platform's.
+EDITABLE_FIELDS = (
+    "name",
+    "title_zh",
+    "title_en",
+    "description_zh",
+    "description_en",
+    "keywords",
+    "domain",
+    "provider",
+    "contact_name",
+    "contact_email",
+    "update_frequency",
+    "temporal_start",
+    "temporal_end",
+    "spatial_coverage",
+    "licence",
+    "level",
+    "general_sublevel",
+    "sharing_attribute",
+    "sharing_condition",
+    "opening_attribute",
+    "opening_condition",
+    "authorized_operation",
+)
+
+ORDERINGS = {
+    "updated": ("-updated_at", "id"),
+    "-updated": ("updated_at", "id"),
+    "created": ("-created_at", "id"),
+    "title": ("title_zh", "id"),
+    "name": ("name", "id"),
+}
+
+
+def _unique_name(base: str, exclude_id: int | None = None) -> str:
+    stem = slugify(base)[:80].strip("-") or "dataset"
+    candidate = stem
+    while Dataset.objects.filter(name=candidate).exclude(id=exclude_id).exists():
+        candidate = f"{stem}-{uuid.uuid4().hex[:6]}"
+    return candidate
+
+
+def _normalise_keywords(keywords: Iterable[str] | str | None) -> list[str]:
+    if keywords is None:
+        return []
+    if isinstance(keywords, str):
+        keywords = re.split(r"[,，;；\s]+", keywords)
+    return [k.strip() for k in keywords if k and k.strip()]
+
+
+def save_dataset(dataset: Dataset) -> Dataset:
+    """Validate everything, then write; a failed validation writes nothing."""
+    if not dataset.name:
+        dataset.name = _unique_name(dataset.title_en or f"ds-{uuid.uuid4().hex[:8]}", dataset.id)
+    dataset.keywords = _normalise_keywords(dataset.keywords)
+    dataset.full_clean()
+    search.fill_search_text(dataset)
+    with transaction.atomic():
+        dataset.save()
+    return dataset
+
+
+def create_dataset(**values: Any) -> Dataset:
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
+    return save_dataset(Dataset(**values))
+
+
+def update_dataset(dataset: Dataset, **changes: Any) -> Dataset:
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
+    if dataset.status == Status.RETIRED:
+        raise ValidationError({"status": _("A retired resource cannot be edited.")})
+    # Work on a fresh copy so a rejected change leaves the caller's object untouched too.
+    candidate = Dataset.objects.get(pk=dataset.pk)
+    for key, value in changes.items():
+        setattr(candidate, key, value)
+    return save_dataset(candidate)
+
+
+def publish_dataset(dataset: Dataset) -> Dataset:
+    if dataset.status == Status.RETIRED:
+        raise ValidationError({"status": _("A retired resource cannot be published again.")})
+    dataset.status = Status.PUBLISHED
+    dataset.published_at = dataset.published_at or timezone.now()
+    return save_dataset(dataset)
+
+
+def retire_dataset(dataset: Dataset) -> Dataset:
+    dataset.status = Status.RETIRED
+    return save_dataset(dataset)
+
+
+def replace_fields(dataset: Dataset, fields: Iterable[dict[str, Any]]) -> list[Field]:
+    """Set the resource's fields to ``fields`` (from an upload's schema), keeping what
+    people wrote about a field that is still there: title, description, unit, tag."""
+    existing = {f.name: f for f in dataset.fields.all()}
+    kept: list[Field] = []
+    with transaction.atomic():
+        for position, spec in enumerate(fields):
+            field = existing.pop(spec["name"], None) or Field(dataset=dataset, name=spec["name"])
+            field.position = position
+            field.type = spec.get("type", field.type)
+            for attr in ("title", "description", "unit"):
+                if spec.get(attr) and not getattr(field, attr):
+                    setattr(field, attr, spec[attr])
+            field.full_clean(exclude=["dataset"])
+            field.save()
+            kept.append(field)
+        Field.objects.filter(id__in=[f.id for f in existing.values()]).delete()
+    return kept
+
+
+def filter_datasets(
+    queryset: QuerySet[Dataset],
+    *,
+    q: str | None = None,
+    domain: str | None = None,
+    provider: str | None = None,
+    status: str | None = None,
+    level: str | None = None,
+    sharing_attribute: str | None = None,
+    opening_attribute: str | None = None,
+    authorized_operation: bool | None = None,
+    keyword: str | None = None,
+    ordering: str | None = None,
+) -> QuerySet[Dataset]:
+    """The catalog's listing: filters, full-text ``q`` ranked by relevance, ordering."""
+    exact = {
+        "domain": domain,
+        "provider__code": provider,
+        "status": status,
+        "level": level,
+        "sharing_attribute": sharing_attribute,
+        "opening_attribute": opening_attribute,
+        "authorized_operation": authorized_operation,
+    }
+    queryset = queryset.filter(**{k: v for k, v in exact.items() if v is not None})
+    if keyword:
+        if connection.vendor == "postgresql":
+            queryset = queryset.filter(keywords__contains=[keyword])
+        else:
+            # SQLite has no JSON containment; Django stores the list as ASCII-escaped JSON,
+            # so the escaped, quoted keyword matches exactly one whole element.
+            queryset = queryset.alias(keywords_text=Cast("keywords", TextField())).filter(
+                keywords_text__contains=json.dumps(keyword)
+            )
+    if q:
+        queryset = search.apply(queryset, q, order_by_rank=ordering is None)
+    if ordering:
+        if ordering not in ORDERINGS:
+            raise ValidationError(
+                {"ordering": _("Use one of: %(options)s.") % {"options": ", ".join(ORDERINGS)}}
+            )
+        queryset = queryset.order_by(*ORDERINGS[ordering])
+    return queryset

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gongshu.catalog.models import Dataset
+
+
+class Version(models.Model):
+    """One immutable upload of a resource's table: a Parquet file named by its SHA-256."""
+
+    dataset = models.ForeignKey(
+        Dataset, verbose_name=_("data resource"), on_delete=models.PROTECT, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("version number"))
+    sha256 = models.CharField(_("SHA-256 of the Parquet content"), max_length=64)
+    source_sha256 = models.CharField(_("SHA-256 of the uploaded file"), max_length=64)
+    source_name = models.CharField(_("uploaded file name"), max_length=255, blank=True)
+    source_format = models.CharField(_("uploaded format"), max_length=16)
+    row_count = models.BigIntegerField(_("rows"))
+    byte_size = models.BigIntegerField(_("bytes (Parquet)"))
+    table_schema = models.JSONField(_("Table Schema"))
+    profile = models.JSONField(_("column profile"), default=dict)
+    is_current = models.BooleanField(_("current"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("version")
+        verbose_name_plural = _("versions")
+        ordering = ["dataset", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "number"], name="version_number_unique"),
+            models.UniqueConstraint(
+                fields=["dataset"],
+                condition=models.Q(is_current=True),
+                name="version_one_current_per_dataset",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset.name} v{self.number}"
+
+
+class IngestStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    UNCHANGED = "unchanged", _("Identical to an existing version")
+    REJECTED = "rejected", _("Rejected by validation")
+    FAILED = "failed", _("Failed")
+
+
+class Ingest(models.Model):
+    """One attempt to turn an uploaded file into a version, with its progress and report."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    dataset = models.ForeignKey(
+        Dataset, verbose_name=_("data resource"), on_delete=models.CASCADE, related_name="ingests"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=IngestStatus.choices, default=IngestStatus.QUEUED
+    )
+    source_name = models.CharField(_("file name"), max_length=255)
+    staged_path = models.CharField(_("staged file"), max_length=500)
+    source_format = models.CharField(_("format"), max_length=16, blank=True)
+    bytes_total = models.BigIntegerField(_("bytes"), default=0)
+    bytes_done = models.BigIntegerField(_("bytes processed"), default=0)
+    rows_done = models.BigIntegerField(_("rows processed"), default=0)
+    phase = models.CharField(_("phase"), max_length=32, blank=True)
+    report = models.JSONField(_("validation report"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    version = models.ForeignKey(
+        Version, null=True, blank=True, on_delete=models.SET_NULL, related_name="ingests"
+    )
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("ingest")
+        verbose_name_plural = _("ingests")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.dataset.name} {self.source_name} ({self.status})"
