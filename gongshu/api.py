@@ -11,6 +11,8 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from gongshu import __version__
 from gongshu.catalog.api import router as catalog_router
+from gongshu.tabular.ingest_api import router as ingest_router
+from gongshu.tabular.read_api import router as read_router
 
 api = NinjaAPI(
     title="Gongshu API",
@@ -19,6 +21,8 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 api.add_router("/", catalog_router)
+api.add_router("/", ingest_router)
+api.add_router("/", read_router)
 
 
 def _location(loc: list) -> str:

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "gongshu.orgs",
     "gongshu.catalog",
     "gongshu.tabular",
+    "gongshu.access",
     "gongshu.demo",
 ]
 
