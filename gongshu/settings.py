@@ -108,7 +108,8 @@ USE_TZ = True
 TIME_ZONE = env_str("GONGSHU_TIME_ZONE", "Asia/Shanghai")
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Static files are served from the apps by WhiteNoise; collectstatic only when set.
+STATIC_ROOT = env_str("GONGSHU_STATIC_ROOT") or None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -145,3 +146,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("GONGSHU_LOG_LEVEL", "INFO")},
     "loggers": {"jieba": {"level": "WARNING"}},
 }
+
+# Tabular ingest (gongshu/tabular/ingest/). Limits protect the server from hostile files.
+INGEST_THREADS = env_int("GONGSHU_INGEST_THREADS", 2)
+INGEST_MEMORY_LIMIT = env_str("GONGSHU_INGEST_MEMORY_LIMIT", "2GB")
+INGEST_MAX_LINE_SIZE = env_int("GONGSHU_INGEST_MAX_LINE_SIZE", 8 * 1024 * 1024)
+INGEST_XLSX_MAX_UNCOMPRESSED = env_int("GONGSHU_INGEST_XLSX_MAX_UNCOMPRESSED", 1024**3)
+INGEST_XLSX_MAX_RATIO = env_int("GONGSHU_INGEST_XLSX_MAX_RATIO", 200)
+INGEST_INFER_ROWS = env_int("GONGSHU_INGEST_INFER_ROWS", 2000)
+INGEST_REJECTS_LIMIT = env_int("GONGSHU_INGEST_REJECTS_LIMIT", 10000)
+INGEST_REPORT_EXAMPLES = env_int("GONGSHU_INGEST_REPORT_EXAMPLES", 5)
+INGEST_PROFILE_TOP = env_int("GONGSHU_INGEST_PROFILE_TOP", 5)
+INGEST_PROGRESS_INTERVAL = 0.5  # seconds between progress updates during one long read
+INGEST_STALE_STAGING_SECONDS = env_int("GONGSHU_INGEST_STALE_STAGING_SECONDS", 24 * 3600)
+# Test hook, off by default: milliseconds to sleep after each ingest phase starts, so a
+# test can kill a worker at a known point. Never set it in production.
+INGEST_PHASE_DELAY_MS = env_int("GONGSHU_INGEST_PHASE_DELAY_MS", 0)

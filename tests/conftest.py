@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from gongshu.catalog import services as catalog
 from gongshu.orgs.models import Organization, OrgKind
@@ -65,6 +66,8 @@ def staff_user(db):
 
 
 @pytest.fixture
-def staff_client(client, staff_user):
+def staff_client(staff_user):
+    """A separate client, so that ``client`` stays anonymous in the same test."""
+    client = Client()
     client.force_login(staff_user)
     return client

@@ -7,7 +7,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from gongshu.catalog import services
 from gongshu.catalog.models import Dataset, Field
@@ -19,8 +19,8 @@ from gongshu.catalog.schemas import (
     ErrorOut,
     OrganizationOut,
 )
-from gongshu.orgs.models import Organization
 from gongshu.ops.auth import staff_session
+from gongshu.orgs.models import Organization
 
 router = Router(tags=["catalog"])
 
@@ -88,7 +88,7 @@ def get_dataset(request: HttpRequest, name: str):
 def create_dataset(request: HttpRequest, payload: DatasetCreate):
     values = _resolve_provider(payload.dict(exclude_unset=True))
     dataset = services.create_dataset(**values)
-    return 201, _base_queryset(request).get(pk=dataset.pk)
+    return Status(201, _base_queryset(request).get(pk=dataset.pk))
 
 
 @router.patch(

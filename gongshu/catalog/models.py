@@ -34,8 +34,6 @@ class DatasetQuerySet(models.QuerySet):
 class Dataset(models.Model):
     """A data resource (数据资源) registered in the catalog by its provider."""
 
-    objects = DatasetQuerySet.as_manager()
-
     uid = models.UUIDField(_("identifier"), default=uuid.uuid4, unique=True, editable=False)
     name = models.SlugField(
         _("name"),
@@ -102,6 +100,8 @@ class Dataset(models.Model):
     # Segmented text maintained by the search module; the full-text index reads these.
     search_title = models.TextField(editable=False, default="")
     search_body = models.TextField(editable=False, default="")
+
+    objects = DatasetQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("data resource")
@@ -176,7 +176,9 @@ class Field(models.Model):
         verbose_name_plural = _("fields")
         ordering = ["dataset", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["dataset", "name"], name="field_unique_name_per_dataset")
+            models.UniqueConstraint(
+                fields=["dataset", "name"], name="field_unique_name_per_dataset"
+            )
         ]
 
     def __str__(self) -> str:

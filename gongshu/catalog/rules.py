@@ -32,7 +32,9 @@ def attribute_errors(
                 "Core data never leaves the provider: set sharing to not shared."
             )
         if authorized_operation:
-            errors["authorized_operation"] = _("Core data cannot be offered for authorized operation.")
+            errors["authorized_operation"] = _(
+                "Core data cannot be offered for authorized operation."
+            )
     elif level == Level.IMPORTANT:
         if opening == OpeningAttribute.UNCONDITIONAL:
             errors["opening_attribute"] = _(

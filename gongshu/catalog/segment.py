@@ -22,7 +22,34 @@ _jieba = None
 _WORD = re.compile(r"[0-9a-z]+|[\u3400-\u9fff\uf900-\ufaff]+", re.IGNORECASE)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _STOP = frozenset(
-    "a an and are as at be by for from in is of on or the to with 的 和 与 及 或 等 了 在".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "is",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "的",
+        "和",
+        "与",
+        "及",
+        "或",
+        "等",
+        "了",
+        "在",
+    ]
 )
 
 

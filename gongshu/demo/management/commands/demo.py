@@ -1,0 +1,21 @@
+"""``gongshu demo``: load (or refresh) the demo data. Safe to run again."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from gongshu.demo import loader
+
+
+class Command(BaseCommand):
+    help = "Load the demo organizations, resources, users and data files (idempotent)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--no-data", action="store_true", help="catalog entries only")
+
+    def handle(self, *args, **options) -> None:
+        result = loader.load(self.stdout.write, with_data=not options["no_data"])
+        self.stdout.write(self.style.SUCCESS("Demo data is loaded."))
+        self.stdout.write("Demo logins (username / password / role):")
+        for login in result["logins"]:
+            self.stdout.write(f"  {login['username']:<14} {login['password']:<22} {login['role']}")

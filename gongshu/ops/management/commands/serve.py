@@ -1,0 +1,74 @@
+"""``gongshu serve``: the production-grade server (gunicorn, threaded) on one port, and
+optionally a background worker beside it so that uploads are processed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from gunicorn.app.base import BaseApplication
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, options: dict) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from gongshu.wsgi import application
+
+        return application
+
+
+class Command(BaseCommand):
+    help = "Serve Gongshu over HTTP (gunicorn); --with-worker also runs the task worker."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--with-worker", action="store_true", help="start `gongshu worker` too")
+
+    def handle(self, *args, **options) -> None:
+        base = f"http://{options['host']}:{options['port']}"
+        self._print_welcome(base)
+        worker = None
+        if options["with_worker"]:
+            worker = subprocess.Popen([sys.executable, "-m", "gongshu.cli", "worker"])
+        try:
+            _Gunicorn(
+                {
+                    "bind": f"{options['host']}:{options['port']}",
+                    "workers": options["workers"],
+                    "threads": options["threads"],
+                    "worker_class": "gthread",
+                    # Exports stream for a long time; a slow client must not be killed.
+                    "timeout": 300,
+                    "accesslog": "-",
+                }
+            ).run()
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=10)
+
+    def _print_welcome(self, base: str) -> None:
+        out = self.stdout
+        out.write(self.style.SUCCESS(f"Gongshu 公数 is starting on {base}"))
+        out.write(f"  Catalog API   {base}/api/v1/datasets")
+        out.write(f"  API docs      {base}/api/v1/docs")
+        out.write(f"  Admin         {base}/admin/")
+        logins = Path(settings.VAR_DIR) / "demo_logins.json"
+        if logins.exists():
+            out.write("  Demo logins (username / password / role):")
+            for login in json.loads(logins.read_text(encoding="utf-8")):
+                out.write(f"    {login['username']:<14} {login['password']:<22} {login['role']}")

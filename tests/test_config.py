@@ -1,0 +1,57 @@
+"""Settings come from the environment, fail loudly on bad values, and keep secrets safe."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from gongshu.config import env_bool, env_int, env_list, env_secret, persistent_secret_key
+
+
+def test_env_bool_accepts_the_usual_spellings(monkeypatch):
+    for raw, expected in [("1", True), ("yes", True), ("ON", True), ("0", False), ("off", False)]:
+        monkeypatch.setenv("GONGSHU_X", raw)
+        assert env_bool("GONGSHU_X") is expected
+
+
+def test_env_bool_refuses_anything_else(monkeypatch):
+    monkeypatch.setenv("GONGSHU_X", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="GONGSHU_X"):
+        env_bool("GONGSHU_X")
+
+
+def test_env_int_names_the_variable_when_it_is_not_a_number(monkeypatch):
+    monkeypatch.setenv("GONGSHU_N", "ten")
+    with pytest.raises(ImproperlyConfigured, match="GONGSHU_N"):
+        env_int("GONGSHU_N", 1)
+    monkeypatch.setenv("GONGSHU_N", "10")
+    assert env_int("GONGSHU_N", 1) == 10
+
+
+def test_env_list_splits_on_commas(monkeypatch):
+    monkeypatch.setenv("GONGSHU_HOSTS", "a.example, b.example,,")
+    assert env_list("GONGSHU_HOSTS", []) == ["a.example", "b.example"]
+
+
+def test_secrets_can_come_from_a_file(monkeypatch, tmp_path):
+    secret = tmp_path / "key"
+    secret.write_text("s3cret\n")
+    monkeypatch.delenv("GONGSHU_SECRET", raising=False)
+    monkeypatch.setenv("GONGSHU_SECRET_FILE", str(secret))
+    assert env_secret("GONGSHU_SECRET") == "s3cret"
+
+
+def test_the_generated_secret_key_is_kept_private_and_reused(tmp_path):
+    first = persistent_secret_key(tmp_path)
+    assert persistent_secret_key(tmp_path) == first
+    assert len(first) >= 50
+    mode = stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode)
+    assert mode == 0o600
+
+
+def test_debug_is_off_unless_asked(settings):
+    if "GONGSHU_DEBUG" not in os.environ:
+        assert settings.DEBUG is False

