@@ -1,0 +1,164 @@
+"""A locked-down DuckDB connection: the only way the read engine opens DuckDB.
+
+Every connection is in-memory and fresh per request, may read only the Parquet files the
+caller was authorized for (``allowed_paths``), may write only into its own scratch
+directory, cannot load extensions, and cannot change any of that afterwards
+(``lock_configuration``). Untrusted SQL is validated before it gets here; this is the
+second wall, not the first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import math
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from gongshu.tabular import limits
+
+# DuckDB type names that may be pasted into CAST(... AS <type>): scalar types only.
+_SCALAR_TYPE = re.compile(r"^[A-Z][A-Z0-9_ ]*(\(\d+,\s*\d+\))?$")
+
+
+class QueryTimeout(Exception):
+    """The query ran past its deadline and was interrupted."""
+
+
+class Engine:
+    """One DuckDB connection with its scratch directory; close it to free both."""
+
+    def __init__(
+        self,
+        read_paths: Iterable[Path] = (),
+        *,
+        memory_limit: str | None = None,
+        threads: int | None = None,
+        writable: bool = False,
+    ) -> None:
+        self.scratch = Path(tempfile.mkdtemp(prefix="duck-", dir=limits.work_dir()))
+        spill = self.scratch / "spill"
+        self.con = duckdb.connect(
+            ":memory:",
+            config={
+                "memory_limit": memory_limit or limits.query_memory_limit(),
+                "threads": threads or limits.threads(),
+                "temp_directory": str(spill),
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False,
+                # Python replacement scans would turn local variables into tables.
+                "python_enable_replacements": False,
+            },
+        )
+        try:
+            paths = sorted({str(Path(p).resolve()) for p in read_paths})
+            self.con.execute("SET allowed_paths = ?", [paths])
+            # Spill files always; export files only when the caller writes one.
+            directories = [str(self.scratch) + "/"]
+            if not writable:
+                directories = [str(spill) + "/"]
+            self.con.execute("SET allowed_directories = ?", [directories])
+            self.con.execute("SET enable_external_access = false")
+            self.con.execute("SET lock_configuration = true")
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        with contextlib.suppress(duckdb.Error):
+            self.con.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def deadline(self, seconds: float | None) -> Iterator[None]:
+        """Interrupt whatever runs on this connection after ``seconds``; a runaway query
+        then fails with QueryTimeout while the server carries on."""
+        if seconds is None:
+            yield
+            return
+        fired = threading.Event()
+
+        def stop() -> None:
+            fired.set()
+            self.con.interrupt()
+
+        timer = threading.Timer(seconds, stop)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        except duckdb.InterruptException as exc:
+            raise QueryTimeout(str(exc)) from exc
+        finally:
+            timer.cancel()
+
+
+def ident(name: str) -> str:
+    """A quoted DuckDB identifier; any name, including quotes and Chinese, is safe."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def string_literal(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("NUL in SQL string literal")
+    return "'" + value.replace("'", "''") + "'"
+
+
+def literal(value: object) -> str:
+    """A SQL literal for a trusted Python value. Used where DuckDB cannot bind parameters
+    (view definitions for the SQL sandbox); values come from the gate, never the caller."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return repr(value)
+        return f"CAST({string_literal(str(value))} AS DOUBLE)"
+    if isinstance(value, Decimal):
+        return f"CAST({string_literal(str(value))} AS DECIMAL(38, 10))"
+    if isinstance(value, str):
+        return string_literal(value)
+    if isinstance(value, dt.datetime):
+        kind = "TIMESTAMPTZ" if value.tzinfo else "TIMESTAMP"
+        return f"{kind} {string_literal(value.isoformat(sep=' '))}"
+    if isinstance(value, dt.date):
+        return f"DATE {string_literal(value.isoformat())}"
+    if isinstance(value, dt.time):
+        return f"TIME {string_literal(value.isoformat())}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")
+
+
+def inline_params(sql: str, params: Iterable[object]) -> str:
+    """Replace each ``?`` of a trusted expression with the literal of its parameter."""
+    values = list(params)
+    parts = sql.split("?")
+    if len(parts) - 1 != len(values):
+        raise ValueError("parameter count does not match the placeholders")
+    out = [parts[0]]
+    for value, rest in zip(values, parts[1:], strict=True):
+        out.append(literal(value))
+        out.append(rest)
+    return "".join(out)
+
+
+def scalar_type(type_name: str) -> str | None:
+    """The type, when it is a scalar one that may appear in a CAST; None for nested."""
+    return type_name if _SCALAR_TYPE.match(type_name) else None
