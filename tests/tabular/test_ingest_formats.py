@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -13,33 +12,12 @@ import xlsxwriter
 
 from gongshu.tabular import services, storage
 from gongshu.tabular.models import IngestStatus, Version
-
-ROWS = "id,name,amount\n1,上海,1.5\n2,北京,2.25\n3,广州,\n"
-
-
-def ingest(dataset, path: Path, schema: dict | None = None):
-    started = services.start_ingest(dataset, server_path=path, schema=schema)
-    return services.run_ingest(started.id)
-
-
-def versions_on_disk() -> list[Path]:
-    return sorted((storage.data_dir() / "versions").rglob("*.parquet"))
-
-
-def staging_left() -> list[Path]:
-    root = storage.data_dir() / "staging"
-    return list(root.iterdir()) if root.exists() else []
+from tests.tabular.ingest_support import ROWS, ingest, staging_left, versions_on_disk, write
 
 
 @pytest.fixture
 def dataset(make_dataset):
     return make_dataset()
-
-
-def write(tmp_path: Path, name: str, data: bytes | str) -> Path:
-    path = tmp_path / name
-    path.write_bytes(data.encode() if isinstance(data, str) else data)
-    return path
 
 
 def test_it_turns_a_csv_into_a_current_zstd_parquet_version(dataset, tmp_path):
