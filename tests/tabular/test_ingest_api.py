@@ -1,0 +1,139 @@
+"""The ingest and version API: upload, follow, list, switch."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from gongshu.tabular.models import Ingest, Version
+from tests.tabular.ingest_support import ROWS, staging_left, versions_on_disk
+
+
+@pytest.fixture(autouse=False)
+def immediate_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def dataset(make_dataset):
+    return make_dataset()
+
+
+def upload(client, dataset, data: bytes | str, name: str = "flow.csv", **extra):
+    data = data.encode() if isinstance(data, str) else data
+    return client.post(
+        f"/api/v1/datasets/{dataset.name}/uploads",
+        {"file": SimpleUploadedFile(name, data), **extra},
+    )
+
+
+def test_it_accepts_an_upload_and_shows_its_progress_and_version(
+    immediate_tasks, staff_client, dataset
+):
+    response = upload(staff_client, dataset, ROWS)
+    assert response.status_code == 202, response.json()
+    body = response.json()
+    status = staff_client.get(body["status_url"]).json()
+    assert status["status"] == "succeeded", status
+    assert status["phase"] == "done" and status["version"] == 1
+    assert status["rows_done"] == 3 and status["bytes_done"] == status["bytes_total"] == len(
+        ROWS.encode()
+    )
+    assert status["report"]["valid"] is True
+
+    versions = staff_client.get(f"/api/v1/datasets/{dataset.name}/versions").json()
+    assert [(v["number"], v["rows"], v["is_current"]) for v in versions] == [(1, 3, True)]
+    assert versions[0]["table_schema"]["fields"][1] == {"name": "name", "type": "string"}
+    assert versions[0]["profile"]["columns"]["amount"]["nulls"] == 1
+    one = staff_client.get(f"/api/v1/datasets/{dataset.name}/versions/1").json()
+    assert one["sha256"] == versions[0]["sha256"]
+
+
+def test_it_switches_the_current_version(immediate_tasks, staff_client, dataset):
+    upload(staff_client, dataset, ROWS)
+    upload(staff_client, dataset, ROWS + "4,杭州,9\n")
+    assert Version.objects.get(dataset=dataset, is_current=True).number == 2
+    response = staff_client.post(f"/api/v1/datasets/{dataset.name}/versions/1/make-current")
+    assert response.status_code == 200 and response.json()["is_current"] is True
+    assert Version.objects.get(dataset=dataset, is_current=True).number == 1
+
+
+def test_a_rejected_upload_reports_errors_and_keeps_the_current_version(
+    immediate_tasks, staff_client, dataset
+):
+    upload(staff_client, dataset, ROWS)
+    body = upload(staff_client, dataset, "id,name,amount\n9,x,nine\n").json()
+    status = staff_client.get(body["status_url"]).json()
+    assert status["status"] == "rejected"
+    assert status["report"]["errors"][0]["cell"] == "nine"
+    assert Version.objects.get(dataset=dataset, is_current=True).number == 1
+
+
+def test_an_identical_upload_is_unchanged(immediate_tasks, staff_client, dataset):
+    upload(staff_client, dataset, ROWS)
+    body = upload(staff_client, dataset, ROWS, name="again.csv").json()
+    assert staff_client.get(body["status_url"]).json()["status"] == "unchanged"
+    assert Version.objects.filter(dataset=dataset).count() == 1
+
+
+def test_a_declared_schema_can_come_with_the_upload(immediate_tasks, staff_client, dataset):
+    schema = '{"fields": [{"name": "id", "type": "string"}, {"name": "v", "type": "integer"}]}'
+    body = upload(staff_client, dataset, "id,v\n007,1\n", schema=schema).json()
+    status = staff_client.get(body["status_url"]).json()
+    assert status["status"] == "succeeded", status
+    assert Version.objects.get(dataset=dataset).table_schema["fields"][0]["type"] == "string"
+    bad = upload(staff_client, dataset, "id\n1\n", schema="{nope")
+    assert bad.status_code == 400 and "schema" in bad.json()["errors"]
+
+
+def test_a_cut_off_upload_stores_nothing(staff_client, dataset):
+    half = ROWS.encode()[:10]
+    response = upload(staff_client, dataset, half, sha256=hashlib.sha256(ROWS.encode()).hexdigest())
+    assert response.status_code == 400
+    assert "cut off" in response.json()["errors"]["file"][0]
+    assert not Ingest.objects.exists() and staging_left() == [] and versions_on_disk() == []
+
+
+def test_a_truncated_multipart_body_stores_nothing(staff_client, dataset):
+    boundary = "XyZ"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\nid,name\r\n1,a"
+    ).encode()
+    response = staff_client.post(
+        f"/api/v1/datasets/{dataset.name}/uploads",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 400
+    assert not Ingest.objects.exists() and staging_left() == []
+
+
+def test_an_empty_upload_is_a_400(staff_client, dataset):
+    response = upload(staff_client, dataset, b"")
+    assert response.status_code == 400 and "file" in response.json()["errors"]
+
+
+def test_writes_need_a_staff_session(client, dataset):
+    response = client.post(
+        f"/api/v1/datasets/{dataset.name}/uploads", {"file": SimpleUploadedFile("a.csv", b"a\n1\n")}
+    )
+    assert response.status_code == 401
+    assert (
+        client.post(f"/api/v1/datasets/{dataset.name}/versions/1/make-current").status_code == 401
+    )
+
+
+def test_versions_of_an_unpublished_resource_are_hidden(client, make_dataset):
+    hidden = make_dataset(publish=False)
+    assert client.get(f"/api/v1/datasets/{hidden.name}/versions").status_code == 404
+
+
+def test_a_queued_upload_waits_for_the_worker(staff_client, dataset):
+    # The default database backend only records the task; `gongshu worker` runs it.
+    body = upload(staff_client, dataset, ROWS).json()
+    assert body["status"] == "queued"
+    ingest = Ingest.objects.get(uid=body["uid"])
+    assert ingest.task_id and ingest.bytes_total == len(ROWS.encode())
