@@ -79,6 +79,8 @@ class Ingest(models.Model):
     rows_done = models.BigIntegerField(_("rows processed"), default=0)
     phase = models.CharField(_("phase"), max_length=32, blank=True)
     report = models.JSONField(_("validation report"), default=dict, blank=True)
+    # A Table Schema sent with the upload; None means the current version's, or inferred.
+    declared_schema = models.JSONField(_("declared Table Schema"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     version = models.ForeignKey(
         Version, null=True, blank=True, on_delete=models.SET_NULL, related_name="ingests"

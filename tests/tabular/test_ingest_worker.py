@@ -56,10 +56,12 @@ def worker(*args: str, phase_delay_ms: int = 0) -> subprocess.Popen:
     )
 
 
-def wait_for(predicate, timeout: float = 60) -> None:
+def wait_for(predicate, proc: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
-        assert time.monotonic() < deadline, "timed out"
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"the worker did not get there:\n{proc.communicate()[0].decode()}")
         time.sleep(0.05)
 
 
@@ -81,7 +83,7 @@ def test_a_killed_worker_leaves_nothing_half_done_and_a_retry_succeeds(make_data
     # staging to be published — the last moment before anything becomes visible.
     proc = worker(phase_delay_ms=300)
     try:
-        wait_for(lambda: Ingest.objects.get(pk=queued.pk).phase == "publishing")
+        wait_for(lambda: Ingest.objects.get(pk=queued.pk).phase == "publishing", proc)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
     finally:

@@ -1,0 +1,370 @@
+# SQL here is built from identifiers quoted by validate.ident() and literals quoted by
+# validate.lit(); values that vary per request are bound as parameters.
+# ruff: noqa: S608
+"""The phases of an ingest, from a file on disk to a checked, profiled Parquet file in a
+work directory. Publishing (rename into place, Version rows) is ``tabular.services``'.
+
+Speed matters: a delimited file is read exactly once, by DuckDB, with the schema's types,
+straight into zstd Parquet; the reject table of that same read carries every type error
+and malformed row. Everything after that (counts, required values, keys, profile, hash)
+reads the columnar Parquet, which is fast.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from gongshu.tabular.ingest import IngestError, formats
+from gongshu.tabular.ingest import validate as v
+from gongshu.tabular.ingest.profile import profile as profile_of
+
+
+class Progress(Protocol):
+    def phase(self, name: str) -> None: ...
+
+    def update(self, *, bytes_done: int | None = None, rows_done: int | None = None) -> None: ...
+
+
+@dataclass
+class Outcome:
+    parquet: Path
+    sha256: str
+    source_format: str
+    row_count: int
+    byte_size: int
+    table_schema: dict
+    profile: dict
+    report: dict
+
+
+def connect(work_dir: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"autoinstall_known_extensions": False})
+    con.execute(f"SET threads TO {int(settings.INGEST_THREADS)}")
+    con.execute(f"SET memory_limit = {v.lit(settings.INGEST_MEMORY_LIMIT)}")
+    con.execute(f"SET temp_directory = {v.lit(str(work_dir / 'duckdb.tmp'))}")
+    # Progress for the API and the CLI while one long COPY runs; never printed.
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    return con
+
+
+@contextmanager
+def _watch(con: duckdb.DuckDBPyConnection, progress: Progress, bytes_total: int) -> Iterator:
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(settings.INGEST_PROGRESS_INTERVAL):
+            percent = con.query_progress()
+            if percent and percent > 0:
+                progress.update(bytes_done=int(bytes_total * min(percent, 100.0) / 100))
+
+    watcher = threading.Thread(target=loop, name="ingest-progress", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
+
+
+def _duck_message(exc: duckdb.Error) -> str:
+    # DuckDB's first line names the problem; the rest lists reader options.
+    return str(exc).strip().splitlines()[0]
+
+
+def _reject(
+    message: str, errors: list[dict], counts: list[dict], started: float, fields: int, rows: int = 0
+) -> IngestError:
+    report = v.make_report(
+        errors, counts, rows=rows, fields=fields, seconds=time.monotonic() - started
+    )
+    return IngestError(message, report)
+
+
+def convert(
+    source: Path, work_dir: Path, declared: dict | None, progress: Progress, bytes_total: int
+) -> Outcome:
+    started = time.monotonic()
+    progress.phase("detecting")
+    sniffed = formats.sniff(source)
+    con = connect(work_dir)
+    out = work_dir / "version.parquet"
+    notes: list[str] = []
+    try:
+        if sniffed.format in (formats.XLSX, *formats.TEXT_FORMATS):
+            path, delimiter = source, "\t" if sniffed.format == formats.TSV else ","
+            if sniffed.format == formats.XLSX:
+                progress.phase("unpacking")
+                path = work_dir / "sheet.csv"
+                formats.xlsx_to_csv(source, path)
+            elif sniffed.encoding != "utf-8":
+                progress.phase("transcoding")
+                path = work_dir / "source.utf8.csv"
+                formats.transcode_to_utf8(source, path, sniffed.encoding)
+                notes.append(_("Transcoded from %(enc)s to UTF-8.") % {"enc": sniffed.encoding})
+            schema = _csv_to_parquet(
+                con, path, delimiter, declared, out, work_dir, progress, bytes_total, started, notes
+            )
+        else:
+            schema = _table_to_parquet(
+                con, source, sniffed.format, declared, out, progress, started
+            )
+        progress.update(bytes_done=bytes_total)
+        relation = (
+            f"(SELECT file_row_number AS __row, * FROM "
+            f"read_parquet({v.lit(str(out))}, file_row_number=true))"
+        )
+        rows = con.execute(f"SELECT count(*) FROM read_parquet({v.lit(str(out))})").fetchone()[0]
+        progress.update(rows_done=rows)
+        if rows == 0:
+            raise _reject(
+                _("The file has a header but no data rows."),
+                [{"type": "source-error", "note": _("The file has a header but no data rows.")}],
+                [],
+                started,
+                len(schema["fields"]),
+            )
+        progress.phase("validating")
+        errors, counts = v.check_table(con, relation, schema)
+        if errors:
+            raise _reject(
+                _("The file does not match its Table Schema."),
+                errors,
+                counts,
+                started,
+                len(schema["fields"]),
+                rows,
+            )
+        progress.phase("profiling")
+        column_profile = profile_of(con, f"read_parquet({v.lit(str(out))})", schema)
+    except duckdb.Error as exc:
+        raise IngestError(
+            _("The file could not be read: %(error)s") % {"error": _duck_message(exc)}
+        ) from None
+    finally:
+        con.close()
+    progress.phase("hashing")
+    sha = formats.sha256_of(out)
+    report = v.make_report(
+        [],
+        [],
+        rows=rows,
+        fields=len(schema["fields"]),
+        seconds=time.monotonic() - started,
+        notes=notes,
+    )
+    return Outcome(
+        out, sha, sniffed.format, rows, out.stat().st_size, schema, column_profile, report
+    )
+
+
+def _csv_to_parquet(
+    con,
+    path: Path,
+    delimiter: str,
+    declared: dict | None,
+    out: Path,
+    work_dir: Path,
+    progress: Progress,
+    bytes_total: int,
+    started: float,
+    notes: list[str],
+) -> dict:
+    progress.phase("checking header")
+    header = formats.read_header(path, delimiter)
+    header_errors = v.check_header(header, declared)
+    if header_errors:
+        raise _reject(
+            _("The header row does not match: %(note)s") % {"note": header_errors[0]["note"]},
+            header_errors,
+            [],
+            started,
+            len(header),
+        )
+    schema = declared
+    if schema is None:
+        progress.phase("inferring")
+        schema = v.infer_schema(path, delimiter, work_dir)
+    for attempt in (1, 2):
+        progress.phase("converting")
+        fields = {f["name"]: f for f in schema["fields"]}
+        # Columns in file order (the reader is positional), written in schema order.
+        columns = ", ".join(f"{v.lit(h)}: {v.lit(v.duck_type(fields[h]))}" for h in header)
+        select = ", ".join(v.ident(f["name"]) for f in schema["fields"])
+        sql = (
+            f"COPY (SELECT {select} FROM read_csv({v.lit(str(path))}, header=true, "
+            f"delim={v.lit(delimiter)}, quote='\"', escape='\"', auto_detect=false, "
+            f"columns={{{columns}}}, store_rejects=true, rejects_table='rejects', "
+            f"rejects_scan='rejects_scan', rejects_limit={int(settings.INGEST_REJECTS_LIMIT)}, "
+            f"max_line_size={int(settings.INGEST_MAX_LINE_SIZE)})) "
+            f"TO {v.lit(str(out))} (FORMAT parquet, COMPRESSION zstd)"
+        )
+        with _watch(con, progress, bytes_total):
+            con.execute(sql)
+        errors, counts = v.collect_rejects(con, schema, delimiter)
+        if not counts:
+            return schema
+        mistyped = {c["fieldName"] for c in counts if c["type"] == "type-error"}
+        only_types = all(c["type"] == "type-error" for c in counts)
+        if declared is None and attempt == 1 and only_types:
+            # Inference saw a sample; a later row proved a column is not what it looked
+            # like. Keep such columns as text rather than reject a first upload.
+            for field in schema["fields"]:
+                if field["name"] in mistyped:
+                    field["type"] = "string"
+            notes.append(
+                _(
+                    "Columns %(names)s were inferred from a sample and kept as text "
+                    "because later rows did not fit."
+                )
+                % {"names": ", ".join(sorted(mistyped))}
+            )
+            con.execute("DROP TABLE IF EXISTS rejects")
+            con.execute("DROP TABLE IF EXISTS rejects_scan")
+            out.unlink(missing_ok=True)
+            continue
+        first = errors[0]["note"] if errors else ""
+        raise _reject(
+            _("The file does not match its Table Schema: %(note)s") % {"note": first},
+            errors,
+            counts,
+            started,
+            len(schema["fields"]),
+        )
+    return schema  # pragma: no cover - the loop returns or raises
+
+
+_READERS = {
+    formats.JSON: "read_json({path}, format='array', sample_size=-1)",
+    formats.NDJSON: "read_json({path}, format='newline_delimited', sample_size=-1)",
+    formats.PARQUET: "read_parquet({path})",
+}
+_INFERRED = {
+    "BIGINT": "integer",
+    "INTEGER": "integer",
+    "SMALLINT": "integer",
+    "TINYINT": "integer",
+    "UBIGINT": "integer",
+    "UINTEGER": "integer",
+    "USMALLINT": "integer",
+    "UTINYINT": "integer",
+    "HUGEINT": "integer",
+    "DOUBLE": "number",
+    "FLOAT": "number",
+    "BOOLEAN": "boolean",
+    "DATE": "date",
+    "TIME": "time",
+    "TIMESTAMP": "datetime",
+    "TIMESTAMP WITH TIME ZONE": "datetime",
+    "VARCHAR": "string",
+}
+
+
+def _table_to_parquet(
+    con,
+    source: Path,
+    fmt: str,
+    declared: dict | None,
+    out: Path,
+    progress: Progress,
+    started: float,
+) -> dict:
+    """JSON, NDJSON and Parquet arrive typed; DuckDB reads them, then TRY_CAST checks them
+    against the schema (a second pass is cheap for these formats)."""
+    progress.phase("reading")
+    con.execute(f"CREATE VIEW raw AS SELECT * FROM {_READERS[fmt].format(path=v.lit(str(source)))}")
+    described = con.execute("DESCRIBE raw").fetchall()
+    header = [row[0] for row in described]
+    raw_types = {row[0]: row[1] for row in described}
+    header_errors = v.check_header(header, declared)
+    if header_errors:
+        raise _reject(
+            _("The column names do not match: %(note)s") % {"note": header_errors[0]["note"]},
+            header_errors,
+            [],
+            started,
+            len(header),
+        )
+    schema = declared or v.normalise_schema(
+        {
+            "fields": [
+                {"name": name, "type": _INFERRED.get(kind.split("(")[0], "string")}
+                for name, kind in raw_types.items()
+            ]
+        }
+    )
+    progress.phase("converting")
+    checked = [
+        f
+        for f in schema["fields"]
+        if v.duck_type(f) != "VARCHAR" and raw_types[f["name"]] != v.duck_type(f)
+    ]
+
+    def cast(f: dict) -> str:
+        c, target = v.ident(f["name"]), v.duck_type(f)
+        if raw_types[f["name"]] == target:
+            return c
+        return f"TRY_CAST({c}::VARCHAR AS {target})"
+
+    errors: list[dict] = []
+    counts: list[dict] = []
+    if checked:
+        failed = con.execute(
+            "SELECT "
+            + ", ".join(
+                f"count(*) FILTER (WHERE {v.ident(f['name'])} IS NOT NULL AND {cast(f)} IS NULL)"
+                for f in checked
+            )
+            + " FROM raw"
+        ).fetchone()
+        numbered = "(SELECT row_number() OVER () - 1 AS __row, * FROM raw)"
+        for field, n in zip(checked, failed, strict=True):
+            if not n:
+                continue
+            counts.append({"type": "type-error", "fieldName": field["name"], "count": n})
+            c = v.ident(field["name"])
+            for row, cell in con.execute(
+                f"SELECT __row, {c}::VARCHAR FROM {numbered} WHERE {c} IS NOT NULL AND "
+                f"{cast(field)} IS NULL ORDER BY __row LIMIT ?",
+                [settings.INGEST_REPORT_EXAMPLES],
+            ).fetchall():
+                errors.append(
+                    {
+                        "type": "type-error",
+                        "rowNumber": row + 2,
+                        "fieldName": field["name"],
+                        "cell": cell,
+                        "note": _(
+                            "Row %(row)d: %(cell)s in column %(column)s is not of type %(type)s."
+                        )
+                        % {
+                            "row": row + 2,
+                            "cell": cell,
+                            "column": field["name"],
+                            "type": field["type"],
+                        },
+                    }
+                )
+    if counts:
+        raise _reject(
+            _("The file does not match its Table Schema: %(note)s") % {"note": errors[0]["note"]},
+            errors,
+            counts,
+            started,
+            len(schema["fields"]),
+        )
+    select = ", ".join(f"{cast(f)} AS {v.ident(f['name'])}" for f in schema["fields"])
+    con.execute(
+        f"COPY (SELECT {select} FROM raw) TO {v.lit(str(out))} (FORMAT parquet, COMPRESSION zstd)"
+    )
+    return schema

@@ -1,0 +1,36 @@
+"""``gongshu worker``: the background worker (django-tasks-db's ``db_worker``), after
+removing staging directories that dead ingests left behind."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django_tasks_db.management.commands.db_worker import Command as DbWorker
+
+from gongshu.tabular import services
+
+
+class Command(BaseCommand):
+    help = "Run the background worker (ingests and other tasks). Options are db_worker's."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        DbWorker().add_arguments(parser)
+        parser.add_argument(
+            "--no-cleanup",
+            action="store_false",
+            dest="cleanup",
+            help="Do not remove stale staging directories at start.",
+        )
+
+    def handle(self, *args, **options) -> None:
+        if options.pop("cleanup"):
+            removed = services.cleanup_staging()
+            if removed:
+                self.stdout.write(f"Removed {removed} stale staging directories.")
+        # Frictionless is slow to import; pay it once here, not in the first ingest.
+        import frictionless  # noqa: F401
+
+        passed = {k: v for k, v in options.items() if k not in ("skip_checks",)}
+        call_command("db_worker", *args, **passed)

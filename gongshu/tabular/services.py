@@ -1,0 +1,339 @@
+"""The tabular engine's verbs for ingest and versions. The API, the CLI, the admin and the
+worker all go through these, so an upload is checked and published the same way
+everywhere.
+
+Atomicity: an ingest works in its own staging directory. The Parquet file is renamed into
+``versions/`` inside the database transaction that creates the Version row and switches
+the current version, as its last step; if anything fails before, nothing is visible, and
+if the commit itself fails the orphan file is removed. A killed worker leaves only a
+staging directory, which ``cleanup_staging`` removes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import close_old_connections, connection, transaction
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongshu.catalog import services as catalog
+from gongshu.catalog.models import Dataset
+from gongshu.tabular import storage
+from gongshu.tabular.ingest import IngestError, formats, pipeline
+from gongshu.tabular.ingest.validate import normalise_schema
+from gongshu.tabular.models import Ingest, IngestStatus, Version
+
+log = logging.getLogger(__name__)
+
+FINAL = (IngestStatus.SUCCEEDED, IngestStatus.UNCHANGED, IngestStatus.REJECTED)
+Listener = Callable[[Ingest], None]
+
+
+def declared_schema_from(value: dict | str | None) -> dict | None:
+    """A Table Schema sent by a client, checked; None when none was sent."""
+    import json
+
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise ValidationError({"schema": _("The schema is not valid JSON.")}) from None
+    if not isinstance(value, dict):
+        raise ValidationError({"schema": _("The schema must be a Table Schema object.")})
+    try:
+        return normalise_schema(value)
+    except IngestError as exc:
+        raise ValidationError({"schema": exc.message}) from None
+
+
+def start_ingest(
+    dataset: Dataset,
+    *,
+    upload: UploadedFile | None = None,
+    server_path: Path | str | None = None,
+    user=None,
+    schema: dict | None = None,
+    expected_sha256: str | None = None,
+) -> Ingest:
+    """Record an ingest of an uploaded file (copied into staging chunk by chunk) or of a
+    file already on the server (read in place; for administrators, via the CLI)."""
+    if (upload is None) == (server_path is None):
+        raise ValueError("give exactly one of upload and server_path")
+    if upload is not None:
+        staging = storage.new_staging_dir()
+        target = staging / "source"
+        try:
+            with open(target, "wb") as out:
+                for chunk in upload.chunks(formats.CHUNK):
+                    out.write(chunk)
+            size = target.stat().st_size
+            if upload.size is not None and size != upload.size:
+                raise ValidationError({"file": _("The upload was cut off; send it again.")})
+            if expected_sha256 and formats.sha256_of(target) != expected_sha256.lower():
+                raise ValidationError(
+                    {
+                        "file": _(
+                            "The file does not match the SHA-256 sent with it; the upload "
+                            "was probably cut off. Send it again."
+                        )
+                    }
+                )
+            if size == 0:
+                raise ValidationError({"file": _("The file is empty.")})
+        except BaseException:
+            storage.remove_staging_dir(staging)
+            raise
+        name, path = upload.name or "upload", target
+    else:
+        path = Path(server_path).resolve()
+        if not path.is_file():
+            raise ValidationError({"file": _("No file at %(path)s.") % {"path": path}})
+        name, size = path.name, path.stat().st_size
+    return Ingest.objects.create(
+        dataset=dataset,
+        source_name=name[:255],
+        staged_path=str(path),
+        bytes_total=size,
+        declared_schema=schema,
+        phase="queued",
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+
+
+def enqueue_ingest(ingest: Ingest) -> Ingest:
+    from gongshu.tabular.tasks import run_ingest_task
+
+    result = run_ingest_task.enqueue(ingest.id)
+    # The immediate backend has already run it; do not overwrite what it recorded.
+    Ingest.objects.filter(pk=ingest.pk).update(task_id=str(result.id))
+    ingest.refresh_from_db()
+    return ingest
+
+
+class _Recorder:
+    """Progress of one run, written to the Ingest row for the API and the CLI to read."""
+
+    def __init__(self, ingest: Ingest, listener: Listener | None) -> None:
+        self.ingest = ingest
+        self.listener = listener
+        self.main = threading.get_ident()
+        # Another connection cannot see (and on SQLite would wait for) rows of an open
+        # transaction, so progress from the watcher thread is only written outside one.
+        self.threads_may_write = not connection.in_atomic_block
+        self.lock = threading.Lock()
+
+    def phase(self, name: str) -> None:
+        self.ingest.phase = name
+        Ingest.objects.filter(pk=self.ingest.pk).update(phase=name)
+        if self.listener:
+            self.listener(self.ingest)
+        if settings.INGEST_PHASE_DELAY_MS:
+            time.sleep(settings.INGEST_PHASE_DELAY_MS / 1000)
+
+    def update(self, *, bytes_done: int | None = None, rows_done: int | None = None) -> None:
+        changes = {}
+        with self.lock:
+            if bytes_done is not None:
+                self.ingest.bytes_done = changes["bytes_done"] = bytes_done
+            if rows_done is not None:
+                self.ingest.rows_done = changes["rows_done"] = rows_done
+        if self.listener:
+            self.listener(self.ingest)
+        if threading.get_ident() == self.main:
+            Ingest.objects.filter(pk=self.ingest.pk).update(**changes)
+        elif self.threads_may_write:
+            try:
+                Ingest.objects.filter(pk=self.ingest.pk).update(**changes)
+            finally:
+                connection.close()  # this thread's own connection
+
+
+def _declared(ingest: Ingest) -> dict | None:
+    if ingest.declared_schema:
+        return ingest.declared_schema
+    current = Version.objects.filter(dataset=ingest.dataset, is_current=True).first()
+    return current.table_schema if current else None
+
+
+def _finish(ingest: Ingest, status: str, **fields) -> Ingest:
+    for key, value in {"status": status, "finished_at": timezone.now(), **fields}.items():
+        setattr(ingest, key, value)
+    ingest.phase = "done"
+    ingest.save()
+    return ingest
+
+
+def _is_staged_upload(ingest: Ingest) -> bool:
+    staging = (storage.data_dir() / "staging").resolve()
+    return staging in Path(ingest.staged_path).resolve().parents
+
+
+def run_ingest(ingest_id: int, listener: Listener | None = None) -> Ingest:
+    """Run a queued ingest to its end: a new current version, "unchanged", or a rejection
+    with a report. Unexpected errors mark it failed and keep the upload for a retry."""
+    claimed = Ingest.objects.filter(pk=ingest_id, status=IngestStatus.QUEUED).update(
+        status=IngestStatus.RUNNING, phase="starting"
+    )
+    ingest = Ingest.objects.select_related("dataset").get(pk=ingest_id)
+    if not claimed:
+        return ingest  # finished, or another worker has it
+    recorder = _Recorder(ingest, listener)
+    work = storage.new_staging_dir()
+    source = Path(ingest.staged_path)
+    try:
+        recorder.phase("hashing source")
+        if not source.is_file():
+            raise IngestError(_("The uploaded file is gone; upload it again."))
+        source_sha = formats.sha256_of(source)
+        same = Version.objects.filter(dataset=ingest.dataset, source_sha256=source_sha).first()
+        if same is not None:
+            return _unchanged(ingest, same)
+        outcome = pipeline.convert(source, work, _declared(ingest), recorder, ingest.bytes_total)
+        same = Version.objects.filter(dataset=ingest.dataset, sha256=outcome.sha256).first()
+        if same is not None:
+            return _unchanged(ingest, same)
+        recorder.phase("publishing")
+        version = _publish(ingest, outcome, source_sha)
+        return _finish(
+            ingest,
+            IngestStatus.SUCCEEDED,
+            version=version,
+            report=outcome.report,
+            source_format=outcome.source_format,
+            rows_done=outcome.row_count,
+            bytes_done=ingest.bytes_total,
+        )
+    except IngestError as exc:
+        report = exc.report or {
+            "valid": False,
+            "stats": {"errors": 1},
+            "errors": [{"type": "source-error", "note": exc.message}],
+            "errorCounts": [],
+        }
+        return _finish(ingest, IngestStatus.REJECTED, error=exc.message, report=report)
+    except Exception as exc:
+        log.exception("ingest %s failed", ingest.uid)
+        return _finish(ingest, IngestStatus.FAILED, error=str(exc) or exc.__class__.__name__)
+    finally:
+        storage.remove_staging_dir(work)
+        ingest.refresh_from_db(fields=["status"])
+        if ingest.status in FINAL and _is_staged_upload(ingest):
+            storage.remove_staging_dir(Path(ingest.staged_path).parent)
+
+
+def _unchanged(ingest: Ingest, version: Version) -> Ingest:
+    if not version.is_current:
+        # The same content as an earlier version: uploading it again means "use it".
+        make_current(version)
+    return _finish(
+        ingest,
+        IngestStatus.UNCHANGED,
+        version=version,
+        rows_done=version.row_count,
+        bytes_done=ingest.bytes_total,
+        report={
+            "valid": True,
+            "stats": {"rows": version.row_count},
+            "errors": [],
+            "notes": [_("Identical to version %(n)d.") % {"n": version.number}],
+        },
+    )
+
+
+def _publish(ingest: Ingest, outcome: pipeline.Outcome, source_sha: str) -> Version:
+    placed = False
+    try:
+        with transaction.atomic():
+            dataset = Dataset.objects.select_for_update().get(pk=ingest.dataset_id)
+            number = (dataset.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+            Version.objects.filter(dataset=dataset, is_current=True).update(is_current=False)
+            version = Version.objects.create(
+                dataset=dataset,
+                number=number,
+                sha256=outcome.sha256,
+                source_sha256=source_sha,
+                source_name=ingest.source_name,
+                source_format=outcome.source_format,
+                row_count=outcome.row_count,
+                byte_size=outcome.byte_size,
+                table_schema=outcome.table_schema,
+                profile=outcome.profile,
+                is_current=True,
+                created_by=ingest.created_by,
+            )
+            catalog.replace_fields(dataset, outcome.table_schema["fields"])
+            # Last: the file is in place before the commit, so no reader sees a row
+            # without its file.
+            placed = not storage.version_path(outcome.sha256).exists()
+            storage.publish(outcome.parquet, outcome.sha256)
+    except BaseException:
+        if placed and not Version.objects.filter(sha256=outcome.sha256).exists():
+            storage.version_path(outcome.sha256).unlink(missing_ok=True)
+        raise
+    return version
+
+
+def retry_ingest(ingest: Ingest) -> Ingest:
+    """Queue a failed ingest, or one whose worker died, again from its staged file."""
+    if ingest.status in FINAL:
+        raise ValidationError({"status": _("This ingest has finished; upload the file again.")})
+    if not Path(ingest.staged_path).is_file():
+        raise ValidationError({"file": _("The uploaded file is gone; upload it again.")})
+    Ingest.objects.filter(pk=ingest.pk).update(
+        status=IngestStatus.QUEUED,
+        phase="queued",
+        error="",
+        bytes_done=0,
+        rows_done=0,
+        finished_at=None,
+    )
+    ingest.refresh_from_db()
+    return ingest
+
+
+def versions_of(dataset: Dataset) -> QuerySet[Version]:
+    return Version.objects.filter(dataset=dataset).order_by("-number")
+
+
+def make_current(version: Version) -> Version:
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().get(pk=version.dataset_id)
+        Version.objects.filter(dataset=dataset, is_current=True).update(is_current=False)
+        Version.objects.filter(pk=version.pk).update(is_current=True)
+        catalog.replace_fields(dataset, version.table_schema["fields"])
+    version.refresh_from_db()
+    return version
+
+
+def cleanup_staging(max_age: float | None = None) -> int:
+    """Remove staging directories older than ``max_age`` seconds that no queued or running
+    ingest still needs — what killed workers and abandoned uploads leave behind."""
+    close_old_connections()
+    max_age = settings.INGEST_STALE_STAGING_SECONDS if max_age is None else max_age
+    root = storage.data_dir() / "staging"
+    if not root.is_dir():
+        return 0
+    alive = {
+        str(Path(p).resolve().parent)
+        for p in Ingest.objects.filter(
+            status__in=[IngestStatus.QUEUED, IngestStatus.RUNNING, IngestStatus.FAILED]
+        ).values_list("staged_path", flat=True)
+    }
+    removed = 0
+    for path in root.iterdir():
+        if str(path.resolve()) in alive or time.time() - path.stat().st_mtime < max_age:
+            continue
+        storage.remove_staging_dir(path)
+        removed += 1
+    return removed
