@@ -95,6 +95,17 @@ def infer_schema(path: Path, delimiter: str, work_dir: Path) -> dict:
     return normalise_schema(resource.schema.to_descriptor())
 
 
+def warm_up() -> None:
+    """Frictionless loads its plugins on first use (~1 s); a worker pays that at start
+    rather than in its first ingest."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sample = Path(tmp) / "warm.csv"
+        sample.write_text("a,b\n1,x\n", encoding="utf-8")
+        infer_schema(sample, ",", Path(tmp))
+
+
 def _error(kind: str, note: str, **extra: Any) -> dict:
     return {"type": kind, "note": note, **extra}
 

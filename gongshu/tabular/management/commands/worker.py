@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django_tasks_db.management.commands.db_worker import Command as DbWorker
 
 from gongshu.tabular import services
+from gongshu.tabular.ingest.validate import warm_up
 
 
 class Command(BaseCommand):
@@ -29,8 +30,7 @@ class Command(BaseCommand):
             removed = services.cleanup_staging()
             if removed:
                 self.stdout.write(f"Removed {removed} stale staging directories.")
-        # Frictionless is slow to import; pay it once here, not in the first ingest.
-        import frictionless  # noqa: F401
+        warm_up()
 
         passed = {k: v for k, v in options.items() if k not in ("skip_checks",)}
         call_command("db_worker", *args, **passed)
