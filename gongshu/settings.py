@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "gongshu.catalog",
     "gongshu.tabular",
     "gongshu.access",
+    "gongshu.audit",
     "gongshu.demo",
     "gongshu.portal",
 ]
@@ -155,6 +156,9 @@ INGEST_MAX_LINE_SIZE = env_int("GONGSHU_INGEST_MAX_LINE_SIZE", 8 * 1024 * 1024)
 INGEST_XLSX_MAX_UNCOMPRESSED = env_int("GONGSHU_INGEST_XLSX_MAX_UNCOMPRESSED", 1024**3)
 INGEST_XLSX_MAX_RATIO = env_int("GONGSHU_INGEST_XLSX_MAX_RATIO", 200)
 INGEST_INFER_ROWS = env_int("GONGSHU_INGEST_INFER_ROWS", 1000)
+# Cells read as missing when a schema is inferred (a declared schema's missingValues wins):
+# statistics packages and spreadsheets write NA, N/A or NULL for an empty cell.
+INGEST_MISSING_VALUES = env_list("GONGSHU_INGEST_MISSING_VALUES", ["", "NA", "N/A", "NULL"])
 INGEST_REJECTS_LIMIT = env_int("GONGSHU_INGEST_REJECTS_LIMIT", 10000)
 INGEST_REPORT_EXAMPLES = env_int("GONGSHU_INGEST_REPORT_EXAMPLES", 5)
 INGEST_PROFILE_TOP = env_int("GONGSHU_INGEST_PROFILE_TOP", 5)

@@ -201,10 +201,11 @@ def _csv_to_parquet(
         # Columns in file order (the reader is positional), written in schema order.
         columns = ", ".join(f"{v.lit(h)}: {v.lit(v.duck_type(fields[h]))}" for h in header)
         select = ", ".join(v.ident(f["name"]) for f in schema["fields"])
+        nulls = "[" + ", ".join(v.lit(value) for value in v.missing_values(schema)) + "]"
         sql = (
             f"COPY (SELECT {select} FROM read_csv({v.lit(str(path))}, header=true, "
             f"delim={v.lit(delimiter)}, quote='\"', escape='\"', auto_detect=false, "
-            f"columns={{{columns}}}, store_rejects=true, rejects_table='rejects', "
+            f"columns={{{columns}}}, nullstr={nulls}, store_rejects=true, rejects_table='rejects', "
             f"rejects_scan='rejects_scan', rejects_limit={int(settings.INGEST_REJECTS_LIMIT)}, "
             f"max_line_size={int(settings.INGEST_MAX_LINE_SIZE)})) "
             f"TO {v.lit(str(out))} (FORMAT parquet, COMPRESSION zstd)"

@@ -88,11 +88,18 @@ def infer_schema(path: Path, delimiter: str, work_dir: Path) -> dict:
                 break
             out.write(line)
     dialect = Dialect(controls=[formats.CsvControl(delimiter=delimiter)])
-    resource = Resource(
-        path=str(sample), format="csv", dialect=dialect, detector=Detector(sample_size=rows)
-    )
+    missing = list(dict.fromkeys(["", *settings.INGEST_MISSING_VALUES]))
+    detector = Detector(sample_size=rows, field_missing_values=missing)
+    resource = Resource(path=str(sample), format="csv", dialect=dialect, detector=detector)
     resource.infer()
-    return normalise_schema(resource.schema.to_descriptor())
+    descriptor = resource.schema.to_descriptor()
+    descriptor["missingValues"] = missing
+    return normalise_schema(descriptor)
+
+
+def missing_values(schema: dict) -> list[str]:
+    """The cells that mean "no value" (Table Schema's missingValues, default [""])."""
+    return [str(value) for value in schema.get("missingValues", [""])]
 
 
 def warm_up() -> None:
