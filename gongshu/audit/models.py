@@ -1,0 +1,77 @@
+"""The audit log: one append-only table whose rows form a SHA-256 hash chain.
+
+Three layers keep it append-only. The model refuses updates and deletes (here); the
+database refuses them too (triggers installed by migration 0002, see ``guards.py``);
+and ``chain.verify`` detects any change, removal or insertion made by someone who got
+past both, down to the first entry that is wrong. On SQLite, a migration that alters
+this table rebuilds it and so drops its triggers: such a migration must reinstall them
+with ``guards.install``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    """Raised by every code path that would edit or delete an audit entry."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    # Bulk paths skip save() and delete(), so they refuse here as well.
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("audit entries cannot be changed")
+
+    def delete(self) -> NoReturn:
+        raise AppendOnlyError("audit entries cannot be deleted")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("audit entries cannot be changed")
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> NoReturn:
+        # Entries get their seq and hashes only through services.append, under its lock.
+        raise AppendOnlyError("append audit entries through gongshu.audit.services")
+
+
+class AuditEvent(models.Model):
+    """Who did what to which resource, and what came of it. ``hash`` is the SHA-256 of
+    the canonical JSON of every other field, ``prev_hash`` and ``seq`` included."""
+
+    seq = models.BigIntegerField(_("sequence number"), unique=True, editable=False)
+    at = models.DateTimeField(_("time"), db_index=True, editable=False)
+    # Plain values, not foreign keys: an entry must outlive the user or organization.
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True, editable=False)
+    actor_username = models.CharField(
+        _("actor"), max_length=150, blank=True, db_index=True, editable=False
+    )
+    organization = models.CharField(_("organization"), max_length=64, blank=True, editable=False)
+    action = models.CharField(_("action"), max_length=64, db_index=True, editable=False)
+    resource = models.CharField(
+        _("resource"), max_length=200, blank=True, db_index=True, editable=False
+    )
+    details = models.JSONField(_("details"), default=dict, blank=True, editable=False)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, unique=True, editable=False)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["seq"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.resource}".strip()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("audit entries cannot be changed")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("audit entries cannot be deleted")

@@ -1,0 +1,165 @@
+"""Appending to the audit log, and searching it.
+
+``record`` is the one way in. It joins the caller's transaction, so a change of state and
+its audit entry commit or roll back together, and it serializes appends so that two
+writers never take the same ``seq``: PostgreSQL takes a transaction-scoped advisory lock;
+SQLite needs nothing more, because this project opens every write transaction with
+BEGIN IMMEDIATE, which already lets one writer in at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from gongshu.audit import chain
+from gongshu.audit.models import AuditEvent
+
+# Any fixed 64-bit number, so the lock cannot collide with another feature's.
+_ADVISORY_LOCK_KEY = 0x6773_6175_6469_7401  # "gsaudit\x01"
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+
+
+def _actor_fields(actor: Any) -> tuple[int | None, str, dict[str, Any]]:
+    """(id, username, extra details) of a Principal, a Django user, or None (the system)."""
+    extra: dict[str, Any] = {}
+    user = actor
+    if hasattr(actor, "channel") and hasattr(actor, "user"):  # a Principal
+        extra["via"] = actor.channel
+        if actor.token_id is not None:
+            extra["token_id"] = actor.token_id
+        user = actor.user
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None, "" if user is None else "anonymous", extra
+    return user.pk, user.get_username(), extra
+
+
+def _organization_code(organization: Any) -> str:
+    if organization is None:
+        return ""
+    return organization if isinstance(organization, str) else organization.code
+
+
+def resource_ref(obj: Any) -> str:
+    """``kind:name`` for a model instance (``dataset:traffic-flow``), or the string given."""
+    if obj is None:
+        return ""
+    if isinstance(obj, str):
+        return obj
+    name = getattr(obj, "name", None) or getattr(obj, "code", None) or obj.pk
+    return f"{obj._meta.model_name}:{name}"
+
+
+def record(
+    actor: Any,
+    action: str,
+    *,
+    resource: Any = None,
+    organization: Any = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one entry. ``actor`` is a Principal, a user or None (the platform itself);
+    ``resource`` a model instance or a ``kind:name`` string; ``organization`` an
+    Organization or its code; ``details`` any JSON object."""
+    actor_id, username, extra = _actor_fields(actor)
+    payload = chain.normalize_details({**extra, **(details or {})})
+    with transaction.atomic():
+        _lock()
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, chain.GENESIS)
+        values = {
+            "seq": seq,
+            "at": timezone.now(),
+            "actor_id": actor_id,
+            "actor_username": username,
+            "organization": _organization_code(organization),
+            "action": action,
+            "resource": resource_ref(resource),
+            "details": payload,
+            "prev_hash": prev_hash,
+        }
+        return AuditEvent.objects.create(**values, hash=chain.entry_hash(**values))
+
+
+def query_hash(text: str, params: Iterable[Any] = ()) -> str:
+    """SHA-256 of a query and its parameters: the log proves which query ran without
+    holding values a caller typed into it."""
+    document = chain.canonical_json({"query": text, "params": [str(p) for p in params]})
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+
+
+def record_access(
+    actor: Any,
+    *,
+    resource: Any,
+    allowed: bool,
+    reason: str,
+    action: str = "data.read",
+    organization: Any = None,
+    version: Any = None,
+    channel: str | None = None,
+    purpose: str | None = None,
+    agreement: int | None = None,
+    rows: int | None = None,
+    bytes_returned: int | None = None,
+    query: str | None = None,
+    query_params: Iterable[Any] = (),
+) -> AuditEvent:
+    """One gate decision or one read: allowed or denied, why, and what left the platform."""
+    details: dict[str, Any] = {"allowed": allowed, "reason": str(reason)}
+    optional = {
+        "version": str(version) if version is not None else None,
+        "channel": channel,
+        "purpose": purpose,
+        "agreement": agreement,
+        "rows": rows,
+        "bytes": bytes_returned,
+        "query_hash": query_hash(query, query_params) if query is not None else None,
+    }
+    details.update({k: v for k, v in optional.items() if v is not None})
+    return record(actor, action, resource=resource, organization=organization, details=details)
+
+
+def search(
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    actor: str | None = None,
+    resource: str | None = None,
+    action: str | None = None,
+    before_seq: int | None = None,
+) -> QuerySet[AuditEvent]:
+    """Entries newest first. ``action`` ending in ``*`` matches a prefix (``token.*``)."""
+    events = AuditEvent.objects.order_by("-seq")
+    if since is not None:
+        events = events.filter(at__gte=since)
+    if until is not None:
+        events = events.filter(at__lt=until)
+    if actor:
+        events = events.filter(actor_username=actor)
+    if resource:
+        events = events.filter(resource=resource)
+    if action:
+        events = (
+            events.filter(action__startswith=action[:-1])
+            if action.endswith("*")
+            else events.filter(action=action)
+        )
+    if before_seq is not None:
+        events = events.filter(seq__lt=before_seq)
+    return events
+
+
+def verify(chunk_size: int = 5000, on_progress: Any = None) -> chain.Report:
+    return chain.verify(chain.iterate_table(chunk_size), on_progress=on_progress)
