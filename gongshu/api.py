@@ -10,7 +10,10 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from gongshu import __version__
+from gongshu.audit.api import router as audit_router
 from gongshu.catalog.api import router as catalog_router
+from gongshu.ops.auth import optional_principal
+from gongshu.orgs.api import router as orgs_router
 from gongshu.tabular.ingest_api import router as ingest_router
 from gongshu.tabular.read_api import router as read_router
 
@@ -19,10 +22,13 @@ api = NinjaAPI(
     version=__version__,
     description="公数 — public data platform. Catalog, tabular data, access and billing.",
     urls_namespace="api-v1",
+    auth=optional_principal,
 )
 api.add_router("/", catalog_router)
 api.add_router("/", ingest_router)
 api.add_router("/", read_router)
+api.add_router("/", orgs_router)
+api.add_router("/", audit_router)
 
 
 def _location(loc: list) -> str:

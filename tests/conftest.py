@@ -71,3 +71,108 @@ def staff_client(staff_user):
     client = Client()
     client.force_login(staff_user)
     return client
+
+
+# --- Personas (access issue): one user per way of meeting the platform. --------------
+
+
+def _person(username: str, **extra):
+    # No password: hashing one costs a third of a second, and clients use force_login.
+    return get_user_model().objects.create_user(username, f"{username}@example.org", **extra)
+
+
+@pytest.fixture
+def operator_company(db) -> Organization:
+    return Organization.objects.create(
+        code="sh-data-ops",
+        name_zh="上海数据运营有限公司",
+        name_en="Shanghai Data Operations Ltd.",
+        kind=OrgKind.OPERATOR,
+        region="310000",
+    )
+
+
+@pytest.fixture
+def department_clerk(transport_bureau):
+    """Registers resources and uploads data for the transport bureau."""
+    from gongshu.orgs import services as orgs
+
+    user = _person("clerk-zhang")
+    orgs.grant_role(None, user, transport_bureau, "editor")
+    return user
+
+
+@pytest.fixture
+def bureau_admin(transport_bureau):
+    from gongshu.orgs import services as orgs
+
+    user = _person("admin-li")
+    orgs.grant_role(None, user, transport_bureau, "org_admin")
+    return user
+
+
+@pytest.fixture
+def reviewer(transport_bureau):
+    from gongshu.orgs import services as orgs
+
+    user = _person("reviewer-wang")
+    orgs.grant_role(None, user, transport_bureau, "reviewer")
+    return user
+
+
+@pytest.fixture
+def licensed_operator(operator_company):
+    from gongshu.orgs import services as orgs
+
+    user = _person("operator-chen")
+    orgs.grant_role(None, user, operator_company, "member")
+    return user
+
+
+@pytest.fixture
+def data_authority(db):
+    """A platform administrator of the data authority (数据局)."""
+    from gongshu.orgs import services as orgs
+
+    user = _person("authority-zhao")
+    orgs.grant_platform_role(None, user, "platform_admin")
+    return user
+
+
+@pytest.fixture
+def auditor(db):
+    from gongshu.orgs import services as orgs
+
+    user = _person("auditor-sun")
+    orgs.grant_platform_role(None, user, "auditor")
+    return user
+
+
+@pytest.fixture
+def login():
+    """``login(user)``: a client signed in as ``user``, separate from ``client``."""
+
+    def make(user) -> Client:
+        signed_in = Client()
+        signed_in.force_login(user)
+        return signed_in
+
+    return make
+
+
+@pytest.fixture
+def make_token():
+    """``make_token(user, scope)``: the full value of a fresh 30-day API token."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gongshu.orgs import services as orgs
+    from gongshu.orgs.principal import Principal
+
+    def make(user, scope: str = "read", **overrides) -> str:
+        values = {"name": "test", "scope": scope, "expires_at": timezone.now() + timedelta(30)}
+        values.update(overrides)
+        return orgs.create_token(Principal.for_user(user), **values)[1]
+
+    return make

@@ -1,20 +1,142 @@
-"""Who is calling the API. The access issue replaces these with token and role checks;
-handlers only name an auth callable, so their shape does not change."""
+"""Who is calling the API: a ``Principal`` from a Bearer token, a Django session, or
+nobody. Handlers name one of the auth callables below; ninja puts what it returns in
+``request.auth``.
+
+- ``optional_principal``: anyone, the public included (the API's default).
+- ``signed_in``: any session or token.
+- ``session_login``: a signed-in session only (creating tokens).
+- ``require_scope("write")``: a session, or a token whose scope is at least ``write``.
+- ``staff_session``: a staff user by session or by a write-scope token; returns the user
+  itself, which the catalog and ingest handlers use as ``request.auth``.
+
+Sessions must pass Django's CSRF check on unsafe methods; tokens need none, because a
+browser never adds an Authorization header by itself. A token is accepted only in that
+header: one in the URL would end up in access logs and browser history.
+"""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from django.http import HttpRequest
-from ninja.security import SessionAuth
+from django.utils.translation import gettext as _
+from ninja.errors import HttpError
+from ninja.security.base import AuthBase
+from ninja.utils import check_csrf
+
+from gongshu.orgs import services
+from gongshu.orgs.principal import Channel, Principal
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_URL_TOKEN_NAMES = frozenset({"token", "access_token", "api_key", "apikey", "bearer"})
+_LOOKS_LIKE_TOKEN = re.compile(r"gs_[0-9a-f]{12}_")
 
 
-class StaffSessionAuth(SessionAuth):
-    """A logged-in staff user's Django session, with CSRF checked on unsafe methods."""
-
-    def authenticate(self, request: HttpRequest, key: str | None):
-        user = super().authenticate(request, key)
-        if user is not None and user.is_staff:
-            return user
-        return None
+class Unauthenticated(HttpError):
+    def __init__(self, message: str) -> None:
+        super().__init__(401, message)
 
 
-staff_session = StaffSessionAuth()
+def _reject_token_in_url(request: HttpRequest) -> None:
+    for name, values in request.GET.lists():
+        if name.lower() in _URL_TOKEN_NAMES or any(_LOOKS_LIKE_TOKEN.search(v) for v in values):
+            raise HttpError(
+                400,
+                _(
+                    "Never put a token in the URL: it is logged and kept in browser history. "
+                    "Send it as the header Authorization: Bearer <token>, and revoke this "
+                    "one if it was real."
+                ),
+            )
+
+
+def principal_from_request(request: HttpRequest) -> Principal:
+    """The caller, worked out once per request."""
+    cached = getattr(request, "_gongshu_principal", None)
+    if cached is not None:
+        return cached
+    _reject_token_in_url(request)
+    header = request.headers.get("Authorization")
+    if header:
+        scheme, _sep, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            raise Unauthenticated(_("Send the token as Authorization: Bearer <token>."))
+        try:
+            token = services.authenticate_token(raw)
+        except services.TokenRejected as exc:
+            raise Unauthenticated(str(exc)) from None
+        principal = Principal.for_token(token)
+        # Handlers and querysets written against request.user then see the token's owner.
+        request.user = token.owner
+    elif request.user.is_authenticated:
+        checked = request.method not in SAFE_METHODS and not getattr(
+            request, "_ninja_csrf_exempt", False
+        )
+        if checked and check_csrf(request) is not None:
+            raise HttpError(
+                403,
+                _(
+                    "CSRF check failed: send the csrftoken cookie's value in the "
+                    "X-CSRFToken header, or use an API token."
+                ),
+            )
+        principal = Principal.for_user(request.user)
+    else:
+        principal = Principal.anonymous()
+    request._gongshu_principal = principal
+    return principal
+
+
+class PrincipalAuth(AuthBase):
+    """A ninja auth callable returning the Principal, after the checks it was built with."""
+
+    openapi_type = "http"
+    openapi_scheme = "bearer"
+
+    def __init__(
+        self, *, anonymous: bool = False, scope: str | None = None, session_only: bool = False
+    ) -> None:
+        self.anonymous, self.scope, self.session_only = anonymous, scope, session_only
+        super().__init__()
+
+    def __call__(self, request: HttpRequest) -> Principal:
+        principal = principal_from_request(request)
+        if principal.is_anonymous:
+            if self.anonymous:
+                return principal
+            raise Unauthenticated(
+                _("Sign in, or send an API token as Authorization: Bearer <token>.")
+            )
+        if self.session_only and principal.channel != Channel.SESSION:
+            raise HttpError(403, _("This needs a signed-in session; a token cannot do it."))
+        if self.scope is not None and not principal.allows(self.scope):
+            raise HttpError(
+                403,
+                _("This token's scope is %(have)s; this call needs %(need)s.")
+                % {"have": principal.scope, "need": self.scope},
+            )
+        return principal
+
+
+class StaffAuth(PrincipalAuth):
+    """The catalog's and the ingest's writers until roles decide them: a staff user."""
+
+    def __init__(self) -> None:
+        super().__init__(scope="write")
+
+    def __call__(self, request: HttpRequest) -> Any:
+        principal = principal_from_request(request)
+        if principal.is_anonymous or not principal.user.is_staff:
+            return None  # the API answers 401 with its sign-in message
+        return super().__call__(request).user
+
+
+def require_scope(scope: str) -> PrincipalAuth:
+    return PrincipalAuth(scope=scope)
+
+
+optional_principal = PrincipalAuth(anonymous=True)
+signed_in = PrincipalAuth()
+session_login = PrincipalAuth(session_only=True)
+staff_session = StaffAuth()

@@ -1,0 +1,142 @@
+"""Identity API: who am I, my API tokens, and the roles inside an organization."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router, Status
+from ninja.errors import HttpError
+
+from gongshu.ops.auth import require_scope, session_login, signed_in
+from gongshu.orgs import services
+from gongshu.orgs.models import Membership, Organization, Role
+from gongshu.orgs.schemas import (
+    ErrorOut,
+    MemberOut,
+    MemberWrite,
+    MeOut,
+    TokenCreate,
+    TokenCreated,
+    TokenOut,
+)
+
+router = Router(tags=["identity"])
+
+
+@contextmanager
+def _forbidden_as_403() -> Iterator[None]:
+    try:
+        yield
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc) or _("You may not do this.")) from None
+
+
+@router.get("/me", response=MeOut, auth=signed_in, summary="Who the credential speaks for")
+def me(request: HttpRequest):
+    return request.auth.describe()
+
+
+@router.post(
+    "/tokens",
+    response={201: TokenCreated, 400: ErrorOut},
+    auth=session_login,
+    summary="Create an API token (the full token is in this answer only)",
+)
+def create_token(request: HttpRequest, payload: TokenCreate):
+    if (payload.expires_at is None) == (payload.expires_in_days is None):
+        raise ValidationError({"expires_at": _("Give expires_at or expires_in_days, not both.")})
+    expires_at = payload.expires_at
+    if expires_at is None:
+        days = payload.expires_in_days
+        if not 1 <= days <= services.TOKEN_MAX_DAYS:
+            raise ValidationError(
+                {"expires_in_days": _("Use 1 to %(max)s days.") % {"max": services.TOKEN_MAX_DAYS}}
+            )
+        expires_at = timezone.now() + timedelta(days=days)
+    elif timezone.is_naive(expires_at):
+        raise ValidationError({"expires_at": _("Give the expiry with a time zone.")})
+    token, secret = services.create_token(
+        request.auth, name=payload.name, scope=payload.scope, expires_at=expires_at
+    )
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": secret})
+
+
+@router.get("/tokens", response=list[TokenOut], auth=signed_in, summary="Your API tokens")
+def list_tokens(request: HttpRequest):
+    return services.tokens_of(request.auth.user)
+
+
+@router.delete(
+    "/tokens/{token_id}",
+    response={204: None, 404: ErrorOut},
+    auth=require_scope("write"),
+    summary="Revoke one of your API tokens",
+)
+def revoke_token(request: HttpRequest, token_id: int):
+    # Someone else's token answers 404, so ids do not reveal which tokens exist.
+    token = get_object_or_404(services.tokens_of(request.auth.user), pk=token_id)
+    services.revoke_token(request.auth, token)
+    return Status(204, None)
+
+
+def _organization_for_roles(request: HttpRequest, code: str) -> Organization:
+    organization = get_object_or_404(Organization, code=code)
+    principal = request.auth
+    if not (principal.roles_in(organization) or principal.is_platform_admin):
+        raise Http404
+    return organization
+
+
+@router.get(
+    "/organizations/{code}/members",
+    response={200: list[MemberOut], 404: ErrorOut},
+    auth=signed_in,
+    tags=["organizations"],
+    summary="Who holds which role (visible to the organization's own people)",
+)
+def list_members(request: HttpRequest, code: str):
+    organization = _organization_for_roles(request, code)
+    return Membership.objects.filter(organization=organization).select_related(
+        "user", "organization"
+    )
+
+
+@router.post(
+    "/organizations/{code}/members",
+    response={201: MemberOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=require_scope("admin"),
+    tags=["organizations"],
+    summary="Grant a role in the organization",
+)
+def grant_role(request: HttpRequest, code: str, payload: MemberWrite):
+    organization = _organization_for_roles(request, code)
+    user = get_user_model().objects.filter(username=payload.username).first()
+    if user is None:
+        raise ValidationError({"username": _("No user has this username.")})
+    with _forbidden_as_403():
+        membership = services.grant_role(request.auth, user, organization, payload.role)
+    return Status(201, membership)
+
+
+@router.delete(
+    "/organizations/{code}/members/{username}/{role}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    auth=require_scope("admin"),
+    tags=["organizations"],
+    summary="Revoke a role in the organization",
+)
+def revoke_role(request: HttpRequest, code: str, username: str, role: Role):
+    organization = _organization_for_roles(request, code)
+    user = get_object_or_404(get_user_model(), username=username)
+    with _forbidden_as_403():
+        if not services.revoke_role(request.auth, user, organization, role):
+            raise Http404
+    return Status(204, None)
