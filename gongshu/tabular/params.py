@@ -128,7 +128,7 @@ def check_values(engine: Engine, columns: dict[str, str], spec: RowSpec) -> None
             continue
         for value in flt.values:
             try:
-                engine.con.execute(f"SELECT CAST(? AS {columns[flt.column]})", [value])  # noqa: S608
+                engine.con.execute(f"SELECT CAST(? AS {columns[flt.column]})", [value]).fetchall()
             except duckdb.Error:
                 raise ValidationError(
                     {

@@ -128,7 +128,7 @@ def resolve_version(dataset: Dataset, number: int | None) -> Version:
     return version
 
 
-def open(  # noqa: A001 - the verb of this module
+def open(
     caller, dataset: Dataset, action: gate.Action, *, version: int | None = None, purpose=None
 ) -> Source:
     """Ask the gate, then resolve the version. The only place readers call the gate."""
@@ -156,9 +156,7 @@ def json_row(names: list[str], types: dict[str, str], alias: str = "g") -> str:
     """A SQL expression rendering one row as a JSON object, done by DuckDB."""
     if not names:
         return "'{}'"
-    pairs = ", ".join(
-        f"{ident(n)} := {json_value(f'{alias}.{ident(n)}', types[n])}" for n in names
-    )
+    pairs = ", ".join(f"{ident(n)} := {json_value(f'{alias}.{ident(n)}', types[n])}" for n in names)
     return f"CAST(to_json(struct_pack({pairs})) AS VARCHAR)"
 
 
@@ -216,7 +214,7 @@ def read(
         params.check_values(engine, types, spec)
         inner, inner_params = source.select()
         condition, cond_params = params.where(types, spec)
-        base = f"FROM ({inner}) AS g WHERE {condition}"  # noqa: S608
+        base = f"FROM ({inner}) AS g WHERE {condition}"
         base_params = [*inner_params, *cond_params]
 
         page_condition, page_params = "TRUE", []
@@ -226,16 +224,16 @@ def read(
         shown = spec.fields or list(types)
         key_items = "".join(f", CAST(g.{ident(n)} AS VARCHAR)" for n, _d in spec.sort)
         rows = engine.con.execute(
-            f"SELECT {json_row(shown, types)}, g.{ident(ROW_ID)}{key_items} {base}"  # noqa: S608
+            f"SELECT {json_row(shown, types)}, g.{ident(ROW_ID)}{key_items} {base}"
             f" AND {page_condition} ORDER BY {params.order_by(spec, ROW_ID)} LIMIT ?",
             [*base_params, *page_params, limit + 1],
         ).fetchall()
-        total = engine.con.execute(f"SELECT count(*) {base}", base_params).fetchone()[0]  # noqa: S608
+        total = engine.con.execute(f"SELECT count(*) {base}", base_params).fetchall()[0][0]
         facet_counts = {
             name: [
                 {"value": json.loads(value), "count": count}
                 for value, count in engine.con.execute(
-                    f"SELECT CAST(to_json({json_value(f'g.{ident(name)}', types[name])})"  # noqa: S608
+                    f"SELECT CAST(to_json({json_value(f'g.{ident(name)}', types[name])})"
                     f" AS VARCHAR), count(*) {base} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?",
                     [*base_params, limits.FACET_SIZE],
                 ).fetchall()
