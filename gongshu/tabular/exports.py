@@ -1,0 +1,281 @@
+"""Exports of a version, or of the rows API's selection of it, streamed in constant memory.
+
+CSV, JSON and NDJSON are produced batch by batch from DuckDB's Arrow stream while the
+response is sent; Parquet and XLSX are written by DuckDB / xlsxwriter into the request's
+scratch directory first (their formats need the whole file) and then streamed and deleted.
+The gate is asked before anything is produced, so a refusal is a 403/404, never a broken
+stream.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import xlsxwriter
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from gongshu.access import gate
+from gongshu.catalog.models import Dataset
+from gongshu.tabular import limits, params, query
+from gongshu.tabular.duck import Engine, ident, string_literal
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "ndjson": "application/x-ndjson",
+    "parquet": "application/vnd.apache.parquet",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+FILE_CHUNK = 1024 * 1024
+_PLAIN = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER")
+_PLAIN += ("USMALLINT", "UTINYINT", "DOUBLE", "FLOAT", "VARCHAR", "BOOLEAN")
+
+
+@dataclass
+class Export:
+    chunks: Iterator[bytes]
+    content_type: str
+    filename: str
+
+
+def _csv_expression(column: str, kind: str) -> str:
+    # Arrow's CSV writer knows flat types only; DuckDB renders the rest as text, exactly
+    # as its own CSV writer would (decimals stay exact, nested values become JSON).
+    if kind in _PLAIN:
+        return column
+    if kind.startswith(("STRUCT", "MAP")) or kind.endswith("]"):
+        return f"CAST(to_json({column}) AS VARCHAR)"
+    return f"CAST({column} AS VARCHAR)"
+
+
+def _xlsx_expression(column: str, kind: str) -> str:
+    if kind in _PLAIN or kind in ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"):
+        return column
+    if kind.startswith("DECIMAL"):
+        return f"CAST({column} AS DOUBLE)"  # Excel numbers are doubles anyway
+    return _csv_expression(column, kind)
+
+
+def _select(
+    source: query.Source, types: dict[str, str], spec: params.RowSpec, fmt: str
+) -> tuple[str, list]:
+    inner, inner_params = source.select(row_id=bool(spec.sort))
+    condition, cond_params = params.where(types, spec)
+    names = spec.fields or list(types)
+    if fmt in ("json", "ndjson"):
+        items = f"{query.json_row(names, types)} AS row"
+    else:
+        render = _xlsx_expression if fmt == "xlsx" else _csv_expression
+        items = (
+            ", ".join(
+                f"{render(f'g.{ident(n)}', types[n]) if fmt != 'parquet' else f'g.{ident(n)}'}"
+                f" AS {ident(n)}"
+                for n in names
+            )
+            or "NULL AS __nothing"
+        )
+    sql = f"SELECT {items} FROM ({inner}) AS g WHERE {condition}"  # noqa: S608
+    if spec.sort:  # without a sort, DuckDB keeps the file's order and needs no sort memory
+        sql += f" ORDER BY {params.order_by(spec, query.ROW_ID)}"
+    return sql, [*inner_params, *cond_params]
+
+
+def _batches(engine: Engine, sql: str, values: list) -> Iterator[pa.RecordBatch]:
+    reader = engine.con.sql(sql, params=values).to_arrow_reader(limits.EXPORT_BATCH_ROWS)
+    try:
+        yield from reader
+    finally:
+        reader.close()
+
+
+def _csv(engine: Engine, sql: str, values: list, bom: bool) -> Iterator[bytes]:
+    if bom:
+        yield b"\xef\xbb\xbf"  # lets Excel read UTF-8 (Chinese) text correctly
+    header = True
+    for batch in _batches(engine, sql, values):
+        sink = io.BytesIO()
+        pa_csv.write_csv(batch, sink, pa_csv.WriteOptions(include_header=header))
+        header = False
+        yield sink.getvalue()
+    if header:  # no rows: still name the columns
+        sink = io.BytesIO()
+        schema = engine.con.sql(sql, params=values).limit(0).to_arrow_table().schema
+        pa_csv.write_csv(schema.empty_table(), sink)
+        yield sink.getvalue()
+
+
+def _joined(batch: pa.RecordBatch, separator: str) -> bytes:
+    column = batch.column(0)
+    lists = pa.ListArray.from_arrays(pa.array([0, len(column)], pa.int32()), column)
+    return pc.binary_join(lists, separator)[0].as_py().encode()
+
+
+def _ndjson(engine: Engine, sql: str, values: list) -> Iterator[bytes]:
+    for batch in _batches(engine, sql, values):
+        if batch.num_rows:
+            yield _joined(batch, "\n") + b"\n"
+
+
+def _json(engine: Engine, sql: str, values: list) -> Iterator[bytes]:
+    yield b"["
+    first = True
+    for batch in _batches(engine, sql, values):
+        if batch.num_rows:
+            yield (b"" if first else b",\n") + _joined(batch, ",\n")
+            first = False
+    yield b"]\n"
+
+
+def _parquet_file(engine: Engine, sql: str, values: list) -> Path:
+    target = engine.scratch / "export.parquet"
+    engine.con.execute(
+        f"COPY ({sql}) TO {string_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)",
+        values,
+    )
+    return target
+
+
+def _xlsx_file(engine: Engine, sql: str, values: list, sheet: str) -> Path:
+    target = engine.scratch / "export.xlsx"
+    workbook = xlsxwriter.Workbook(
+        str(target),
+        {
+            "constant_memory": True,  # rows are flushed to disk as they are written
+            "default_date_format": "yyyy-mm-dd hh:mm:ss",
+            "remove_timezone": True,
+            # Cells are data, never formulas or links a spreadsheet would act on.
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    worksheet = workbook.add_worksheet(sheet[:31])
+    row_number = 0
+    for batch in _batches(engine, sql, values):
+        if row_number == 0:
+            worksheet.write_row(0, 0, batch.schema.names)
+            row_number = 1
+        columns = [c.to_pylist() for c in batch.columns]
+        for row in zip(*columns, strict=True):
+            worksheet.write_row(row_number, 0, row)
+            row_number += 1
+    if row_number == 0:
+        names = engine.con.sql(sql, params=values).limit(0).columns
+        worksheet.write_row(0, 0, names)
+    workbook.close()
+    return target
+
+
+def _stream_file(path: Path, engine: Engine) -> Iterator[bytes]:
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(FILE_CHUNK):
+                yield chunk
+    finally:
+        engine.close()  # removes the scratch directory and the file in it
+
+
+def _closing(chunks: Iterator[bytes], engine: Engine) -> Iterator[bytes]:
+    try:
+        yield from chunks
+    finally:
+        engine.close()
+
+
+def export(
+    caller,
+    dataset: Dataset,
+    fmt: str,
+    *,
+    version: int | None = None,
+    fields: list[str] | None = None,
+    filters: list[str] | None = None,
+    sort: list[str] | None = None,
+    bom: bool = False,
+    purpose: str | None = None,
+) -> Export:
+    if fmt not in CONTENT_TYPES:
+        raise ValidationError(
+            {
+                "format": _("Unknown format %(fmt)s; use one of %(formats)s.")
+                % {"fmt": fmt, "formats": ", ".join(CONTENT_TYPES)}
+            }
+        )
+    source = query.open(caller, dataset, gate.Action.DOWNLOAD, version=version, purpose=purpose)
+    return _export(source, fmt, fields=fields, filters=filters, sort=sort, bom=bom)
+
+
+def _export(
+    source: query.Source,
+    fmt: str,
+    *,
+    fields: list[str] | None = None,
+    filters: list[str] | None = None,
+    sort: list[str] | None = None,
+    bom: bool = False,
+) -> Export:
+    dataset = source.dataset
+    filename = f"{dataset.name}-v{source.version.number}.{fmt}"
+    engine = Engine(
+        [source.path],
+        memory_limit=limits.export_memory_limit(),
+        writable=fmt in ("parquet", "xlsx"),
+    )
+    try:
+        with engine.deadline(limits.query_timeout_s()):
+            types = query.column_types(engine, source)
+            spec = params.parse(types, fields=fields, filters=filters, sort=sort)
+            params.check_values(engine, types, spec)
+        sql, values = _select(source, types, spec, fmt)
+        if fmt == "xlsx":
+            inner, inner_values = source.select(row_id=False)
+            condition, cond_values = params.where(types, spec)
+            count = engine.con.execute(
+                f"SELECT count(*) FROM ({inner}) AS g WHERE {condition}",  # noqa: S608
+                [*inner_values, *cond_values],
+            ).fetchall()[0][0]
+            if count > limits.XLSX_MAX_ROWS:
+                raise ValidationError(
+                    {
+                        "format": _(
+                            "%(count)d rows do not fit in an Excel sheet (at most %(max)d); "
+                            "filter the rows or choose CSV or Parquet."
+                        )
+                        % {"count": count, "max": limits.XLSX_MAX_ROWS}
+                    }
+                )
+            chunks = _stream_file(_xlsx_file(engine, sql, values, dataset.name), engine)
+        elif fmt == "parquet":
+            chunks = _stream_file(_parquet_file(engine, sql, values), engine)
+        elif fmt == "csv":
+            chunks = _closing(_csv(engine, sql, values, bom), engine)
+        elif fmt == "json":
+            chunks = _closing(_json(engine, sql, values), engine)
+        else:
+            chunks = _closing(_ndjson(engine, sql, values), engine)
+    except BaseException:
+        engine.close()
+        raise
+    return Export(chunks, CONTENT_TYPES[fmt], filename)
+
+
+def download(caller, dataset: Dataset, number: int, *, purpose: str | None = None) -> Export:
+    """The whole version as Parquet: the stored file itself when the Decision leaves it
+    whole, otherwise the gated query written anew."""
+    source = query.open(caller, dataset, gate.Action.DOWNLOAD, version=number, purpose=purpose)
+    if source.restricted:
+        return _export(source, "parquet")
+    return Export(_file(source.path), CONTENT_TYPES["parquet"], f"{dataset.name}-v{number}.parquet")
+
+
+def _file(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as handle:
+        while chunk := handle.read(FILE_CHUNK):
+            yield chunk
