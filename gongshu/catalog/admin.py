@@ -40,4 +40,6 @@ class DatasetAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # The same path as the API, so segmentation and rules apply to admin edits too.
-        services.save_dataset(obj)
+        services.save_dataset(
+            obj, actor=request.user, action="dataset.update" if change else "dataset.create"
+        )

@@ -87,7 +87,7 @@ def get_dataset(request: HttpRequest, name: str):
 )
 def create_dataset(request: HttpRequest, payload: DatasetCreate):
     values = _resolve_provider(payload.dict(exclude_unset=True))
-    dataset = services.create_dataset(**values)
+    dataset = services.create_dataset(actor=request.auth, **values)
     return Status(201, _base_queryset(request).get(pk=dataset.pk))
 
 
@@ -96,7 +96,9 @@ def create_dataset(request: HttpRequest, payload: DatasetCreate):
 )
 def update_dataset(request: HttpRequest, name: str, payload: DatasetWrite):
     dataset = get_object_or_404(Dataset, name=name)
-    services.update_dataset(dataset, **_resolve_provider(payload.dict(exclude_unset=True)))
+    services.update_dataset(
+        dataset, actor=request.auth, **_resolve_provider(payload.dict(exclude_unset=True))
+    )
     return _base_queryset(request).get(pk=dataset.pk)
 
 
@@ -107,7 +109,7 @@ def update_dataset(request: HttpRequest, name: str, payload: DatasetWrite):
 )
 def publish_dataset(request: HttpRequest, name: str):
     dataset = get_object_or_404(Dataset, name=name)
-    services.publish_dataset(dataset)
+    services.publish_dataset(dataset, actor=request.auth)
     return _base_queryset(request).get(pk=dataset.pk)
 
 
@@ -118,7 +120,7 @@ def publish_dataset(request: HttpRequest, name: str):
 )
 def retire_dataset(request: HttpRequest, name: str):
     dataset = get_object_or_404(Dataset, name=name)
-    services.retire_dataset(dataset)
+    services.retire_dataset(dataset, actor=request.auth)
     return _base_queryset(request).get(pk=dataset.pk)
 
 

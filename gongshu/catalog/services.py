@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from gongshu.audit import services as audit
 from gongshu.catalog import search
 from gongshu.catalog.models import Dataset, Field
 from gongshu.catalog.vocabulary import Status
@@ -72,8 +73,11 @@ def _normalise_keywords(keywords: Iterable[str] | str | None) -> list[str]:
     return [k.strip() for k in keywords if k and k.strip()]
 
 
-def save_dataset(dataset: Dataset) -> Dataset:
-    """Validate everything, then write; a failed validation writes nothing."""
+def save_dataset(
+    dataset: Dataset, *, actor: Any = None, action: str = "dataset.update", details=None
+) -> Dataset:
+    """Validate everything, then write the change and its audit entry together; a failed
+    validation writes nothing."""
     if not dataset.name:
         dataset.name = _unique_name(dataset.title_en or f"ds-{uuid.uuid4().hex[:8]}", dataset.id)
     dataset.keywords = _normalise_keywords(dataset.keywords)
@@ -81,17 +85,20 @@ def save_dataset(dataset: Dataset) -> Dataset:
     search.fill_search_text(dataset)
     with transaction.atomic():
         dataset.save()
+        audit.record(
+            actor, action, resource=dataset, organization=dataset.provider, details=details
+        )
     return dataset
 
 
-def create_dataset(**values: Any) -> Dataset:
+def create_dataset(*, actor: Any = None, **values: Any) -> Dataset:
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
-    return save_dataset(Dataset(**values))
+    return save_dataset(Dataset(**values), actor=actor, action="dataset.create")
 
 
-def update_dataset(dataset: Dataset, **changes: Any) -> Dataset:
+def update_dataset(dataset: Dataset, *, actor: Any = None, **changes: Any) -> Dataset:
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
@@ -101,20 +108,23 @@ def update_dataset(dataset: Dataset, **changes: Any) -> Dataset:
     candidate = Dataset.objects.get(pk=dataset.pk)
     for key, value in changes.items():
         setattr(candidate, key, value)
-    return save_dataset(candidate)
+    details = {"changed": sorted(changes)}
+    if candidate.name != dataset.name:
+        details["renamed_from"] = dataset.name
+    return save_dataset(candidate, actor=actor, action="dataset.update", details=details)
 
 
-def publish_dataset(dataset: Dataset) -> Dataset:
+def publish_dataset(dataset: Dataset, *, actor: Any = None) -> Dataset:
     if dataset.status == Status.RETIRED:
         raise ValidationError({"status": _("A retired resource cannot be published again.")})
     dataset.status = Status.PUBLISHED
     dataset.published_at = dataset.published_at or timezone.now()
-    return save_dataset(dataset)
+    return save_dataset(dataset, actor=actor, action="dataset.publish")
 
 
-def retire_dataset(dataset: Dataset) -> Dataset:
+def retire_dataset(dataset: Dataset, *, actor: Any = None) -> Dataset:
     dataset.status = Status.RETIRED
-    return save_dataset(dataset)
+    return save_dataset(dataset, actor=actor, action="dataset.retire")
 
 
 def replace_fields(dataset: Dataset, fields: Iterable[dict[str, Any]]) -> list[Field]:

@@ -173,3 +173,30 @@ def test_openapi_and_docs_are_served(client):
     spec = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/datasets" in spec["paths"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_every_catalog_change_is_audited_with_its_actor(staff_client, staff_user, transport_bureau):
+    from gongshu.audit.models import AuditEvent
+
+    post(staff_client, "/api/v1/datasets", VALID)
+    staff_client.patch(
+        "/api/v1/datasets/bus-stops",
+        data=json.dumps({"title_en": "Bus stops (all)"}),
+        content_type="application/json",
+    )
+    post(staff_client, "/api/v1/datasets/bus-stops/publish", {})
+    events = list(
+        AuditEvent.objects.order_by("seq").values_list("action", "actor_username", "resource")
+    )
+    assert events == [
+        ("dataset.create", "clerk", "dataset:bus-stops"),
+        ("dataset.update", "clerk", "dataset:bus-stops"),
+        ("dataset.publish", "clerk", "dataset:bus-stops"),
+    ]
+
+
+def test_a_refused_change_leaves_no_audit_entry(staff_client, transport_bureau):
+    from gongshu.audit.models import AuditEvent
+
+    post(staff_client, "/api/v1/datasets", {**VALID, "domain": "astrology"})
+    assert not AuditEvent.objects.exists()
