@@ -226,6 +226,7 @@ def _export(
     engine = Engine(
         [source.path],
         memory_limit=limits.export_memory_limit(),
+        threads=limits.export_threads(),
         writable=fmt in ("parquet", "xlsx"),
     )
     try:

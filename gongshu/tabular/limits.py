@@ -6,6 +6,7 @@ Environment names the lead wires into settings.py (each optional):
     GONGSHU_QUERY_MEMORY_LIMIT     -> TABULAR_QUERY_MEMORY_LIMIT  ("512MB")
     GONGSHU_EXPORT_MEMORY_LIMIT    -> TABULAR_EXPORT_MEMORY_LIMIT ("160MB")
     GONGSHU_QUERY_THREADS          -> TABULAR_QUERY_THREADS       (4)
+    GONGSHU_EXPORT_THREADS         -> TABULAR_EXPORT_THREADS      (2)
     GONGSHU_SQL_ROW_LIMIT          -> TABULAR_SQL_ROW_LIMIT       (1000, default answer size)
     GONGSHU_SQL_MAX_ROWS           -> TABULAR_SQL_MAX_ROWS        (10000, the most a caller may ask)
     GONGSHU_ROWS_MAX_LIMIT         -> TABULAR_ROWS_MAX_LIMIT      (10000)
@@ -56,6 +57,12 @@ def export_memory_limit() -> str:
 
 def threads() -> int:
     return int(_positive("TABULAR_QUERY_THREADS", 4))
+
+
+def export_threads() -> int:
+    # Exports are bound by writing, not scanning; fewer threads keep fewer buffers alive
+    # (10M rows to CSV: 2 threads peak 242 MB RSS, 4 threads 277 MB, same speed).
+    return int(_positive("TABULAR_EXPORT_THREADS", 2))
 
 
 def sql_row_limit() -> int:
