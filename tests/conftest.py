@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import translation
 
 from gongshu.catalog import services as catalog
 from gongshu.orgs.models import Organization, OrgKind
@@ -15,6 +16,15 @@ def _data_dir(settings, tmp_path):
     """Each test gets its own data directory, so stored files never leak between tests."""
     settings.DATA_DIR = tmp_path / "data"
     settings.DATA_DIR.mkdir()
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are asserted in English; the platform's default language is Chinese, and
+    tests that check Chinese ask for it (Accept-Language or translation.override)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
