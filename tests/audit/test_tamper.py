@@ -4,10 +4,10 @@ inserts rows; verify finds the first bad entry and says what is wrong with it.""
 from __future__ import annotations
 
 import pytest
-from django.utils import translation
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import translation
 
 from gongshu.audit import chain, guards, services
 from gongshu.audit.chain import Problem
