@@ -1,0 +1,52 @@
+"""The `gongshu` command's own verbs: createadmin, and the console script itself."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+
+def test_it_creates_an_administrator_from_the_environment(db, monkeypatch):
+    monkeypatch.setenv("GONGSHU_ADMIN_PASSWORD", "a-long-and-unusual-passphrase")
+    call_command("createadmin", "--username", "bureau", "--email", "it@example.org")
+    user = get_user_model().objects.get(username="bureau")
+    assert user.is_superuser and user.is_staff
+    assert user.check_password("a-long-and-unusual-passphrase")
+
+
+def test_it_generates_and_shows_a_password_once(db, monkeypatch, capsys):
+    monkeypatch.delenv("GONGSHU_ADMIN_PASSWORD", raising=False)
+    call_command("createadmin", "--generate")
+    shown = capsys.readouterr().out.split("Password (shown once): ")[1].strip()
+    assert get_user_model().objects.get(username="admin").check_password(shown)
+
+
+def test_it_refuses_a_weak_password(db, monkeypatch):
+    monkeypatch.setenv("GONGSHU_ADMIN_PASSWORD", "123456")
+    with pytest.raises(CommandError):
+        call_command("createadmin")
+    assert not get_user_model().objects.exists()
+
+
+def test_without_a_password_or_a_terminal_it_says_what_to_do(db, monkeypatch):
+    monkeypatch.delenv("GONGSHU_ADMIN_PASSWORD", raising=False)
+    monkeypatch.setattr("os.isatty", lambda fd: False)
+    with pytest.raises(CommandError, match="GONGSHU_ADMIN_PASSWORD"):
+        call_command("createadmin")
+
+
+def test_the_console_script_lists_the_platform_commands():
+    result = subprocess.run(
+        [sys.executable, "-m", "gongshu.cli", "help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    for command in ("serve", "demo", "createadmin", "ingest", "worker", "migrate", "audit"):
+        assert command in result.stdout
