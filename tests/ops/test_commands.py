@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -50,3 +54,31 @@ def test_the_console_script_lists_the_platform_commands():
     )
     for command in ("serve", "demo", "createadmin", "ingest", "worker", "migrate", "audit"):
         assert command in result.stdout
+
+
+def test_serve_answers_http_on_the_port_it_was_given(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "GONGSHU_VAR_DIR": str(tmp_path)}
+    env.pop("GONGSHU_DATABASE_URL", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gongshu.cli", "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json") as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not answer within 30 s"
+                time.sleep(0.3)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0].decode()
+    assert f"http://127.0.0.1:{port}" in output
