@@ -37,7 +37,7 @@ def worker(*args: str, phase_delay_ms: int = 0) -> subprocess.Popen:
         "GONGSHU_DATA_DIR": str(settings.DATA_DIR),
         "GONGSHU_INGEST_PHASE_DELAY_MS": str(phase_delay_ms),
     }
-    return subprocess.Popen(  # noqa: S603
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
