@@ -23,12 +23,13 @@ from gongshu.orgs.models import Organization
 
 
 class DatasetQuerySet(models.QuerySet):
-    def visible_to(self, user) -> DatasetQuerySet:
-        """Resources whose catalog entry ``user`` may see. Until the access gate decides
-        per channel, staff see everything and everyone else sees what is published."""
-        if user is not None and user.is_authenticated and user.is_staff:
-            return self
-        return self.filter(status=Status.PUBLISHED)
+    def visible_to(self, caller) -> DatasetQuerySet:
+        """Resources whose catalog entry ``caller`` (a Principal, a user, or anonymous) may
+        see: the access channels' metadata rules compiled to one filter, the same rules
+        the gate evaluates for a single resource (gongshu/access/channels.py)."""
+        from gongshu.access.callers import visibility_q  # access's models import this one
+
+        return self.filter(visibility_q(caller))
 
 
 class Dataset(models.Model):

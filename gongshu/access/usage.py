@@ -1,0 +1,61 @@
+"""Daily quotas of an agreement, counted atomically.
+
+A call is taken with ``UPDATE … SET calls = calls + 1 WHERE … AND calls < limit``: the
+database applies it row by row under its own lock (a row lock on PostgreSQL, the single
+writer of SQLite), so the affected-row count tells each of many concurrent readers
+whether it got one of the remaining calls; no reader can take the last call twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from gongshu.access.models import DailyUsage
+
+
+def today() -> dt.date:
+    """Quotas reset at local midnight (``TIME_ZONE``, Asia/Shanghai by default)."""
+    return timezone.localdate()
+
+
+def _counter(agreement_id: int, day: dt.date) -> int:
+    found = DailyUsage.objects.filter(agreement_id=agreement_id, day=day).values_list(
+        "pk", flat=True
+    )
+    if found:
+        return found[0]
+    try:
+        with transaction.atomic():
+            return DailyUsage.objects.create(agreement_id=agreement_id, day=day).pk
+    except IntegrityError:  # another reader created it first
+        return DailyUsage.objects.get(agreement_id=agreement_id, day=day).pk
+
+
+def take_call(agreement_id: int, limit: int | None) -> int | None:
+    """Count one call. Returns the calls left today (None: no limit); -1 when none was left."""
+    pk = _counter(agreement_id, today())
+    counted = DailyUsage.objects.filter(pk=pk)
+    if limit is not None:
+        counted = counted.filter(calls__lt=limit)
+    if counted.update(calls=F("calls") + 1) == 0:
+        return -1
+    if limit is None:
+        return None
+    used = DailyUsage.objects.filter(pk=pk).values_list("calls", flat=True)[0]
+    return max(limit - used, 0)
+
+
+def rows_used(agreement_id: int) -> int:
+    found = DailyUsage.objects.filter(agreement_id=agreement_id, day=today()).values_list(
+        "rows", flat=True
+    )
+    return found[0] if found else 0
+
+
+def add_rows(agreement_id: int, rows: int) -> None:
+    pk = _counter(agreement_id, today())
+    DailyUsage.objects.filter(pk=pk).update(rows=F("rows") + rows)
