@@ -209,7 +209,30 @@ def export(
             }
         )
     source = query.open(caller, dataset, gate.Action.DOWNLOAD, version=version, purpose=purpose)
-    return _export(source, fmt, fields=fields, filters=filters, sort=sort, bom=bom)
+    made = _export(source, fmt, fields=fields, filters=filters, sort=sort, bom=bom)
+    made.chunks = _recorded(made.chunks, caller, source, f"export.{fmt}", [fields, filters, sort])
+    return made
+
+
+def _recorded(
+    chunks: Iterator[bytes], caller, source: query.Source, what: str, parts
+) -> Iterator[bytes]:
+    """Count the bytes sent and append them to the audit log when the stream ends."""
+    sent = 0
+    try:
+        for chunk in chunks:
+            sent += len(chunk)
+            yield chunk
+    finally:
+        gate.record_read(
+            caller,
+            source.dataset,
+            source.decision,
+            version=source.version.number,
+            bytes_returned=sent,
+            query=what,
+            query_params=parts,
+        )
 
 
 def _export(
@@ -272,8 +295,13 @@ def download(caller, dataset: Dataset, number: int, *, purpose: str | None = Non
     whole, otherwise the gated query written anew."""
     source = query.open(caller, dataset, gate.Action.DOWNLOAD, version=number, purpose=purpose)
     if source.restricted:
-        return _export(source, "parquet")
-    return Export(_file(source.path), CONTENT_TYPES["parquet"], f"{dataset.name}-v{number}.parquet")
+        made = _export(source, "parquet")
+    else:
+        made = Export(
+            _file(source.path), CONTENT_TYPES["parquet"], f"{dataset.name}-v{number}.parquet"
+        )
+    made.chunks = _recorded(made.chunks, caller, source, "download", [number])
+    return made
 
 
 def _file(path: Path) -> Iterator[bytes]:

@@ -261,6 +261,16 @@ def read(
             salt=_CURSOR_SALT,
             compress=True,
         )
+    gate.record_read(
+        caller,
+        dataset,
+        source.decision,
+        version=source.version.number,
+        rows=len(rows),
+        bytes_returned=sum(len(row[0]) for row in rows),
+        query="rows",
+        query_params=spec.digest_parts(),
+    )
     return {
         "dataset": dataset.name,
         "version": source.version.number,

@@ -53,6 +53,7 @@ class RowsQuery(Schema):
     limit: int = limits.ROWS_DEFAULT_LIMIT
     cursor: str | None = None
     version: int | None = None
+    purpose: str | None = None
 
 
 class ExportQuery(Schema):
@@ -62,11 +63,13 @@ class ExportQuery(Schema):
     version: int | None = None
     bom: bool = False
     format: str | None = None
+    purpose: str | None = None
 
 
 class SqlIn(Schema):
     sql: str
     limit: int | None = None
+    purpose: str | None = None
 
 
 def _dataset(name: str) -> Dataset:
@@ -78,7 +81,7 @@ def _dataset(name: str) -> Dataset:
 @_answers_refusals
 def rows(request: HttpRequest, name: str, q: Query[RowsQuery]):
     page = query.read(
-        request.user,
+        request.auth,
         _dataset(name),
         version=q.version,
         fields=q.fields,
@@ -87,6 +90,7 @@ def rows(request: HttpRequest, name: str, q: Query[RowsQuery]):
         limit=q.limit,
         cursor=q.cursor,
         facets=q.facet,
+        purpose=q.purpose,
     )
     if page["next_cursor"]:
         params = request.GET.copy()
@@ -100,7 +104,7 @@ def rows(request: HttpRequest, name: str, q: Query[RowsQuery]):
 @router.post("/sql", summary="Run one read-only SELECT over data resources")
 @_answers_refusals
 def run_sql(request: HttpRequest, payload: SqlIn):
-    return sql.run(request.user, payload.sql, limit=payload.limit)
+    return sql.run(request.auth, payload.sql, limit=payload.limit, purpose=payload.purpose)
 
 
 def _streamed(export: exports.Export) -> StreamingHttpResponse:
@@ -114,7 +118,7 @@ def _streamed(export: exports.Export) -> StreamingHttpResponse:
 def _export(request: HttpRequest, name: str, fmt: str, q: ExportQuery) -> StreamingHttpResponse:
     return _streamed(
         exports.export(
-            request.user,
+            request.auth,
             _dataset(name),
             fmt.lower(),
             version=q.version,
@@ -122,6 +126,7 @@ def _export(request: HttpRequest, name: str, fmt: str, q: ExportQuery) -> Stream
             filters=q.filter,
             sort=q.sort,
             bom=q.bom,
+            purpose=q.purpose,
         )
     )
 
@@ -142,5 +147,5 @@ def export_by_param(request: HttpRequest, name: str, q: Query[ExportQuery]):
     "/datasets/{name}/versions/{number}/download", summary="Download a whole version (Parquet)"
 )
 @_answers_refusals
-def download(request: HttpRequest, name: str, number: int):
-    return _streamed(exports.download(request.user, _dataset(name), number))
+def download(request: HttpRequest, name: str, number: int, purpose: str | None = None):
+    return _streamed(exports.download(request.auth, _dataset(name), number, purpose=purpose))

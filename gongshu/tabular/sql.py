@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import math
 import re
 import uuid
@@ -211,9 +212,21 @@ def run(caller, sql: str, *, limit: int | None = None, purpose: str | None = Non
             message = message.replace(str(settings.DATA_DIR), "…")
             raise _refuse(message) from None
     truncated = len(rows) > limit
+    shown = [[jsonable(v) for v in row] for row in rows[:limit]]
+    size = len(json.dumps(shown, ensure_ascii=False).encode())
+    for source in sources.values():
+        gate.record_read(
+            caller,
+            source.dataset,
+            source.decision,
+            version=source.version.number,
+            rows=len(shown),
+            bytes_returned=size,
+            query=sql,
+        )
     return {
         "columns": columns,
-        "rows": [[jsonable(v) for v in row] for row in rows[:limit]],
+        "rows": shown,
         "row_count": min(len(rows), limit),
         "truncated": truncated,
         "limit": limit,
