@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from gongshu import __version__
+from gongshu.access.api import router as access_router
 from gongshu.audit.api import router as audit_router
 from gongshu.catalog.api import router as catalog_router
 from gongshu.ops.auth import optional_principal
@@ -29,6 +30,7 @@ api.add_router("/", ingest_router)
 api.add_router("/", read_router)
 api.add_router("/", orgs_router)
 api.add_router("/", audit_router)
+api.add_router("/", access_router)
 
 
 def _location(loc: list) -> str:

@@ -142,6 +142,8 @@ class Review(models.Model):
         related_name="+",
     )
     comment = models.TextField(_("comment"), blank=True)
+    # What the reviewer set on approval (limits, row filter, masks, fields), for the policy.
+    terms = models.JSONField(_("terms"), default=dict, blank=True)
     at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
