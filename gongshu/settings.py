@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "gongshu.audit",
     "gongshu.demo",
     "gongshu.portal",
+    "gongshu.interop",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,212 @@
+"""Gongshu's catalog in CKAN 2.10's shapes: a resource (Dataset) is a package, each of
+its versions a CKAN resource, its provider an organization, its domain a group.
+Attributes CKAN has no field for (level, channels, domain …) travel as extras, under
+the same keys the harvester reads back (``EXTRA_FIELDS``)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.urls import reverse
+
+from gongshu.catalog.models import Dataset
+from gongshu.catalog.vocabulary import DOMAIN_ZH, LICENCES, Domain, OpeningAttribute, Status
+from gongshu.orgs.models import Organization
+from gongshu.tabular.models import Version
+
+# Organizations have no UUID of their own; this namespace makes a stable one from the pk.
+_NAMESPACE = uuid.UUID("6f1c2f4e-8d1a-5b7e-9c3d-2a4b6c8d0e1f")
+# "<dataset uid>-v<number>": stable across renames, and safe inside a quoted SQL name.
+RESOURCE_ID = re.compile(
+    r"^(?P<uid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-v(?P<number>\d+)$"
+)
+OPEN_LICENCES = {"CC-BY-4.0", "CC0-1.0", "ODC-BY-1.0", "GOV-OPEN"}
+
+# Dataset attribute -> extra key; the harvester maps the same keys back.
+EXTRA_FIELDS = (
+    "title_en",
+    "description_en",
+    "domain",
+    "level",
+    "general_sublevel",
+    "sharing_attribute",
+    "sharing_condition",
+    "opening_attribute",
+    "opening_condition",
+    "authorized_operation",
+    "update_frequency",
+    "temporal_start",
+    "temporal_end",
+    "spatial_coverage",
+)
+
+
+def iso(value: Any) -> str | None:
+    # CKAN writes naive ISO timestamps with microseconds; clients parse them as such.
+    return value.replace(tzinfo=None).isoformat() if value else None
+
+
+def organization_id(org: Organization) -> str:
+    return str(uuid.uuid5(_NAMESPACE, f"organization/{org.pk}"))
+
+
+def resource_id(version: Version) -> str:
+    return f"{version.dataset.uid}-v{version.number}"
+
+
+def channels(dataset: Dataset) -> list[str]:
+    """The ways the resource is offered beyond its provider (access.channels' names)."""
+    offered = []
+    if dataset.opening_attribute != OpeningAttribute.NOT_OPEN:
+        offered.append("opening")
+    if dataset.sharing_attribute != "not_shared":
+        offered.append("sharing")
+    if dataset.authorized_operation:
+        offered.append("operation")
+    return offered
+
+
+def organization_dict(org: Organization, *, package_count: int | None = None) -> dict:
+    created = iso(org.created_at)
+    return {
+        "id": organization_id(org),
+        "name": org.code,
+        "title": org.name_zh,
+        "display_name": org.name_zh,
+        "description": org.name_en,
+        "type": "organization",
+        "is_organization": True,
+        "state": "active",
+        "approval_status": "approved",
+        "image_url": "",
+        "image_display_url": "",
+        "created": created,
+        "num_followers": 0,
+        "package_count": package_count if package_count is not None else 0,
+        "extras": [
+            {"key": "name_en", "value": org.name_en},
+            {"key": "kind", "value": org.kind},
+            {"key": "region", "value": org.region},
+            {"key": "parent", "value": org.parent.code if org.parent_id else ""},
+        ],
+        "groups": [],
+        "tags": [],
+        "users": [],
+    }
+
+
+def group_dict(code: str, *, package_count: int | None = None) -> dict:
+    label = str(Domain(code).label)
+    return {
+        "id": code,
+        "name": code,
+        "title": DOMAIN_ZH.get(code, label),
+        "display_name": DOMAIN_ZH.get(code, label),
+        "description": label,
+        "type": "group",
+        "is_organization": False,
+        "state": "active",
+        "approval_status": "approved",
+        "image_url": "",
+        "image_display_url": "",
+        "created": None,
+        "num_followers": 0,
+        "package_count": package_count if package_count is not None else 0,
+    }
+
+
+def resource_dict(version: Version, base_url: str, position: int) -> dict:
+    dataset = version.dataset
+    url = base_url + reverse(
+        "api-v1:download", kwargs={"name": dataset.name, "number": version.number}
+    )
+    return {
+        "id": resource_id(version),
+        "package_id": str(dataset.uid),
+        "name": f"{dataset.title} v{version.number}",
+        "description": version.source_name,
+        "format": "Parquet",
+        "mimetype": "application/vnd.apache.parquet",
+        "mimetype_inner": None,
+        "url": url,
+        "url_type": None,
+        "hash": f"sha256:{version.sha256}",
+        "size": version.byte_size,
+        "position": position,
+        "resource_type": None,
+        "state": "active",
+        "created": iso(version.created_at),
+        "last_modified": iso(version.created_at),
+        "metadata_modified": iso(version.created_at),
+        "cache_url": None,
+        "cache_last_updated": None,
+        # Only the current version is what datastore_search reads without a number.
+        "datastore_active": version.is_current,
+        "version_number": version.number,
+        "row_count": version.row_count,
+    }
+
+
+def _extra_value(dataset: Dataset, name: str) -> str:
+    value = getattr(dataset, name)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def package_dict(dataset: Dataset, versions: Iterable[Version], base_url: str) -> dict:
+    # CKAN lists resources oldest first; the current version is the last one.
+    resources = [
+        resource_dict(v, base_url, i)
+        for i, v in enumerate(sorted(versions, key=lambda v: v.number))
+    ]
+    tags = [
+        {
+            "id": keyword,
+            "name": keyword,
+            "display_name": keyword,
+            "state": "active",
+            "vocabulary_id": None,
+        }
+        for keyword in dataset.keywords
+    ]
+    extras = [{"key": name, "value": _extra_value(dataset, name)} for name in EXTRA_FIELDS]
+    extras.append({"key": "channels", "value": ",".join(channels(dataset))})
+    extras.append({"key": "status", "value": dataset.status})
+    return {
+        "id": str(dataset.uid),
+        "name": dataset.name,
+        "title": dataset.title_zh,
+        "notes": dataset.description_zh or dataset.description_en,
+        "type": "dataset",
+        "state": "active" if dataset.status == Status.PUBLISHED else str(dataset.status),
+        "private": dataset.status != Status.PUBLISHED,
+        "author": dataset.provider.name_zh,
+        "author_email": None,
+        "maintainer": dataset.contact_name or None,
+        "maintainer_email": dataset.contact_email or None,
+        "license_id": dataset.licence,
+        "license_title": LICENCES.get(dataset.licence, dataset.licence),
+        "license_url": None,
+        "isopen": dataset.licence in OPEN_LICENCES,
+        "url": base_url + reverse("portal:dataset", kwargs={"name": dataset.name}),
+        "version": str(resources[-1]["version_number"]) if resources else None,
+        "creator_user_id": None,
+        "owner_org": organization_id(dataset.provider),
+        "organization": organization_dict(dataset.provider),
+        "metadata_created": iso(dataset.created_at),
+        "metadata_modified": iso(dataset.updated_at),
+        "num_resources": len(resources),
+        "num_tags": len(tags),
+        "resources": resources,
+        "tags": tags,
+        "groups": [group_dict(dataset.domain)],
+        "extras": extras,
+        "relationships_as_object": [],
+        "relationships_as_subject": [],
+    }
