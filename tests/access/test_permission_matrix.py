@@ -128,7 +128,9 @@ def test_the_catalog_list_shows_exactly_what_each_persona_may_see(clients):
     built, made = clients
     mismatches = []
     for persona, client in made.items():
-        listed = {d["name"] for d in client.get("/api/v1/datasets", {"limit": 1000}).json()["results"]}
+        listed = {
+            d["name"] for d in client.get("/api/v1/datasets", {"limit": 1000}).json()["results"]
+        }
         for dataset in built.datasets:
             attrs = _attrs(dataset)
             if (dataset.name in listed) != sees_metadata(persona, attrs):

@@ -150,6 +150,8 @@ def build(*, resources: list[dict] | None = None) -> World:
     reviewer = user_model.objects.create_user("w-reviewer")
     for persona, channel in AGREEMENT_CHANNEL.items():
         covered = [d for d in world.datasets if applies(channel, d)]
+        if not covered:
+            continue
         world.agreements[persona] = agreement(
             world.users[persona], channel, covered, reviewer, start=today - dt.timedelta(1)
         )
