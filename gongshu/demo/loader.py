@@ -102,13 +102,14 @@ def load_resources(orgs: dict[str, Organization]) -> list[Dataset]:
     return datasets
 
 
-def load_users() -> list[dict]:
+def load_users(extra: list[tuple[str, str, bool, bool]] = ()) -> list[dict]:
     """Demo logins, with random passwords kept in var/demo_logins.json (mode 0600) so
-    that re-running the demo keeps them and nothing guessable is ever shipped."""
+    that re-running the demo keeps them and nothing guessable is ever shipped. ``extra``:
+    more (username, role, is_staff, is_superuser) logins (gongshu/demo/access.py)."""
     path = Path(settings.VAR_DIR) / "demo_logins.json"
     logins = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
     known = {login["username"]: login for login in logins}
-    wanted = [("admin", "platform administrator (data bureau)", True, True)]
+    wanted = [("admin", "platform administrator (data bureau)", True, True), *extra]
     user_model = get_user_model()
     for username, role, is_staff, is_superuser in wanted:
         login = known.setdefault(
