@@ -1,0 +1,180 @@
+"""Harvest a CKAN site (Gongshu's CKAN API included) with ckanapi's RemoteCKAN over
+``interop.http``'s session: its organizations, its packages as catalog entries (CKAN
+names kept, Gongshu extras read back when present, safe defaults when not) and, on
+request, each package's current data file through the ingest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import ckanapi
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+from gongshu.catalog.models import Dataset
+from gongshu.catalog.vocabulary import LICENCES, Domain, Level
+from gongshu.interop import http
+from gongshu.interop.ckan.mapping import EXTRA_FIELDS
+from gongshu.interop.harvest.state import State
+from gongshu.interop.upsert import Report, as_slug, ensure_organization, upsert_dataset
+from gongshu.tabular import services as tabular
+from gongshu.tabular.models import IngestStatus, Version
+
+PAGE = 100
+ORG_PAGE = 25  # CKAN's cap on organization_list with all_fields
+DEFAULT_DOMAIN = Domain.ECONOMY
+CKAN_LICENCES = {"cc-by": "CC-BY-4.0", "cc-zero": "CC0-1.0", "odc-by": "ODC-BY-1.0"}
+
+Progress = Callable[[str, int, int], None]
+
+
+def remote(url: str) -> ckanapi.RemoteCKAN:
+    return ckanapi.RemoteCKAN(http.check_url(url).rstrip("/"), session=http.session())
+
+
+def _organizations(site: ckanapi.RemoteCKAN) -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    offset = 0
+    while True:
+        page = site.action.organization_list(all_fields=True, limit=ORG_PAGE, offset=offset)
+        new = [o for o in page if o["name"] not in found]
+        if not new:
+            return found
+        found.update({o["name"]: o for o in new})
+        offset += len(page)
+
+
+def _packages(site: ckanapi.RemoteCKAN):
+    start = 0
+    while True:
+        page = site.action.package_search(q="*:*", rows=PAGE, start=start, sort="name asc")
+        yield page["count"], page["results"]
+        start += PAGE
+        if start >= page["count"] or not page["results"]:
+            return
+
+
+def _extras(org: dict) -> dict[str, str]:
+    return {e["key"]: e["value"] for e in org.get("extras") or [] if "key" in e}
+
+
+def _organization(report: Report, actor: Any, org: dict):
+    extras = _extras(org)
+    return ensure_organization(
+        report,
+        actor,
+        code=as_slug(org["name"])[:64],
+        name_zh=org.get("title") or org.get("display_name") or org["name"],
+        name_en=extras.get("name_en", ""),
+        kind=extras.get("kind"),
+        region=extras.get("region"),
+    )
+
+
+def package_values(package: dict, provider) -> dict[str, Any]:
+    extras = {k: v for k, v in _extras(package).items() if k in EXTRA_FIELDS}
+    groups = [g["name"] for g in package.get("groups") or [] if g.get("name") in Domain.values]
+    level = extras.get("level") or Level.GENERAL
+    values: dict[str, Any] = {
+        "name": as_slug(package["name"]),
+        "title_zh": (package.get("title") or package["name"])[:300],
+        "description_zh": package.get("notes") or "",
+        "keywords": [t["name"] for t in package.get("tags") or []],
+        "provider": provider,
+        "domain": extras.pop("domain", None) or (groups[0] if groups else DEFAULT_DOMAIN),
+        "level": level,
+        "general_sublevel": 2 if level == Level.GENERAL else None,
+        "opening_attribute": "unconditional",
+        "sharing_attribute": "unconditional",
+        "contact_name": (package.get("maintainer") or "")[:100],
+    }
+    for key, value in extras.items():
+        if key == "authorized_operation":
+            values[key] = value == "true"
+        elif key == "general_sublevel":
+            values[key] = int(value) if value else None
+        elif key in ("temporal_start", "temporal_end"):
+            values[key] = dt.date.fromisoformat(value) if value else None
+        else:
+            values[key] = value
+    licence = package.get("license_id") or ""
+    licence = licence if licence in LICENCES else CKAN_LICENCES.get(licence)
+    if licence:
+        values["licence"] = licence
+    try:
+        validate_email(package.get("maintainer_email") or "")
+        values["contact_email"] = package["maintainer_email"]
+    except ValidationError:
+        pass
+    return values
+
+
+def _current_resource(package: dict) -> dict | None:
+    resources = [r for r in package.get("resources") or [] if r.get("url")]
+    active = [r for r in resources if r.get("datastore_active")]
+    return (active or resources or [None])[-1]
+
+
+def fetch_data(report: Report, dataset: Dataset, package: dict, actor: Any) -> None:
+    """Download the package's current file and ingest it, unless the current version
+    already came from a file with the same SHA-256."""
+    resource = _current_resource(package)
+    if resource is None:
+        report.data[dataset.name] = "no file"
+        return
+    digest = (resource.get("hash") or "").removeprefix("sha256:").lower()
+    current = Version.objects.filter(dataset=dataset, is_current=True).first()
+    if digest and current and digest in (current.source_sha256, current.sha256):
+        report.data[dataset.name] = IngestStatus.UNCHANGED
+        return
+    try:
+        path = http.download(resource["url"])
+    except (http.FetchError, OSError) as exc:
+        report.data[dataset.name] = f"{IngestStatus.FAILED}: {exc}"
+        return
+    try:
+        ingest = tabular.start_ingest(dataset, server_path=path, user=actor)
+        ingest = tabular.run_ingest(ingest.id)
+        report.data[dataset.name] = ingest.status
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def harvest(
+    url: str,
+    *,
+    actor: Any = None,
+    with_data: bool = False,
+    state: State,
+    progress: Progress | None = None,
+) -> Report:
+    site = remote(url)
+    report = state.report
+    organizations = _organizations(site)
+    position = len(state.done)
+    for total, packages in _packages(site):
+        for package in packages:
+            name = package["name"]
+            if name in state.done:
+                continue
+            org = package.get("organization")
+            if not org:
+                report.skip(name, _("The package belongs to no organization."))
+            else:
+                provider = _organization(report, actor, organizations.get(org["name"], org))
+                try:
+                    values = package_values(package, provider)
+                except (ValueError, KeyError) as exc:
+                    report.skip(name, _("Unreadable extras: %(error)s") % {"error": exc})
+                    values = None
+                dataset = upsert_dataset(report, actor, values) if values else None
+                if dataset is not None and with_data:
+                    fetch_data(report, dataset, package, actor)
+            state.mark(name)
+            position += 1
+            if progress:
+                progress(name, position, total)
+    return report
