@@ -63,3 +63,18 @@ def test_generated_resident_ids_carry_valid_check_characters(tmp_path):
     # the sequence digit is odd for men (GB 11643)
     assert all((int(r["身份证号"][16]) % 2 == 1) == (r["性别"] == "男") for r in records)
     assert all(r["出生日期"].replace("-", "") == r["身份证号"][6:14] for r in records)
+
+
+def test_the_access_demo_has_every_role_a_pending_and_an_approved_application(db, var_dir):
+    from gongshu.access.models import Agreement, Application
+    from gongshu.demo import access
+
+    loader.load(lambda _: None, with_data=False)
+    first = access.load(lambda _: None)
+    second = access.load(lambda _: None)
+    assert first["logins"] == second["logins"]
+    usernames = {login["username"] for login in first["logins"]}
+    assert {"admin", "operator", "researcher", "auditor", "transport-reviewer"} <= usernames
+    assert Application.objects.count() == 2
+    assert Application.objects.filter(status="approved").count() == 1
+    assert Agreement.objects.count() == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from gongshu.demo import loader
+from gongshu.demo import access, loader
 
 
 class Command(BaseCommand):
@@ -16,11 +16,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         result = loader.load(self.stdout.write, with_data=not options["no_data"])
+        logins = access.load(self.stdout.write)["logins"]
         for name, path in result["files"].items():
             # The ingest command shows a progress bar and makes no new version when the
             # file is unchanged, so a second `gongshu demo` is quick.
             call_command("ingest", name, str(path), user="admin", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data is loaded."))
         self.stdout.write("Demo logins (username / password / role):")
-        for login in result["logins"]:
+        for login in logins:
             self.stdout.write(f"  {login['username']:<14} {login['password']:<22} {login['role']}")
