@@ -151,7 +151,18 @@ def harvest(
     state: State,
     progress: Progress | None = None,
 ) -> Report:
-    site = remote(url)
+    with remote(url) as site:
+        return _harvest(site, actor=actor, with_data=with_data, state=state, progress=progress)
+
+
+def _harvest(
+    site: ckanapi.RemoteCKAN,
+    *,
+    actor: Any,
+    with_data: bool,
+    state: State,
+    progress: Progress | None,
+) -> Report:
     report = state.report
     organizations = _organizations(site)
     position = len(state.done)
