@@ -15,6 +15,7 @@ from gongshu.audit.api import router as audit_router
 from gongshu.catalog.api import router as catalog_router
 from gongshu.ops.auth import optional_principal
 from gongshu.orgs.api import router as orgs_router
+from gongshu.privacy.api import router as privacy_router
 from gongshu.tabular.ingest_api import router as ingest_router
 from gongshu.tabular.read_api import router as read_router
 
@@ -30,6 +31,7 @@ api.add_router("/", ingest_router)
 api.add_router("/", read_router)
 api.add_router("/", orgs_router)
 api.add_router("/", audit_router)
+api.add_router("/", privacy_router)
 api.add_router("/", access_router)
 
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "gongshu.orgs",
     "gongshu.catalog",
     "gongshu.tabular",
+    "gongshu.privacy",
     "gongshu.access",
     "gongshu.audit",
     "gongshu.demo",

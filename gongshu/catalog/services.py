@@ -82,6 +82,11 @@ def save_dataset(
         dataset.name = _unique_name(dataset.title_en or f"ds-{uuid.uuid4().hex[:8]}", dataset.id)
     dataset.keywords = _normalise_keywords(dataset.keywords)
     dataset.full_clean()
+    if dataset.status == Status.PUBLISHED:
+        # No unconditional release while personal fields lack a release mask.
+        from gongshu.privacy import services as privacy  # privacy imports this module
+
+        privacy.check_release(dataset)
     search.fill_search_text(dataset)
     with transaction.atomic():
         dataset.save()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from gongshu.access import gate
 from gongshu.catalog.models import Dataset
+from gongshu.privacy import masks
 from gongshu.tabular import limits, params, storage
 from gongshu.tabular.duck import Engine, ident, inline_params, string_literal
 from gongshu.tabular.models import Version
@@ -35,29 +36,13 @@ class Denied(Exception):
 
 
 # --- masks -------------------------------------------------------------------------------
-# The privacy issue adds kinds here. An unknown kind fails closed: better a refused read
-# than raw personal data.
-
-
-def _mask_null(column: str, spec: dict) -> str:
-    return "NULL"
-
-
-def _mask_redact(column: str, spec: dict) -> str:
-    return string_literal(str(spec.get("text", "***")))
-
-
-MASKERS = {"null": _mask_null, "redact": _mask_redact}
+# The kinds live in gongshu/privacy/masks.py. An unknown kind fails closed: better a
+# refused read than raw personal data.
 
 
 def mask_expression(column: str, spec: dict) -> str:
     """The SQL expression that replaces the quoted ``column`` in the SELECT list."""
-    if not spec:
-        return column
-    masker = MASKERS.get(spec.get("kind", ""))
-    if masker is None:
-        raise ValueError(f"unknown mask kind {spec.get('kind')!r}")
-    return masker(column, spec)
+    return masks.expression(column, spec)
 
 
 # --- the gated source --------------------------------------------------------------------

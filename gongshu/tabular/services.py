@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from gongshu.catalog import services as catalog
 from gongshu.catalog.models import Dataset
+from gongshu.privacy import services as privacy
 from gongshu.tabular import storage
 from gongshu.tabular.ingest import IngestError, formats, pipeline
 from gongshu.tabular.ingest.validate import normalise_schema
@@ -205,6 +206,8 @@ def run_ingest(ingest_id: int, listener: Listener | None = None) -> Ingest:
             return _unchanged(ingest, same)
         recorder.phase("publishing")
         version = _publish(ingest, outcome, source_sha)
+        recorder.phase("scanning for personal data")
+        privacy.scan_after_publish(version)  # records its own failure; never fails this
         return _finish(
             ingest,
             IngestStatus.SUCCEEDED,
