@@ -21,6 +21,7 @@ from gongshu.access.models import Agreement, AgreementStatus, Purpose, Review, S
 from gongshu.audit import services as audit
 from gongshu.catalog.models import Dataset
 from gongshu.catalog.vocabulary import Level
+from gongshu.privacy import services as privacy
 
 
 class Action(StrEnum):
@@ -204,7 +205,12 @@ def _try(agreement: Agreement, dataset: Dataset, action: Action, purpose: str | 
         _("Allowed under agreement #%(n)s.") % number,
         fields=fields,
         row_filter=row_filter,
-        masks=terms.masks,
+        # Defaults by field tag and channel (gongshu/privacy), tightened by the policy.
+        masks=privacy.tighten(
+            privacy.default_masks(dataset, agreement.channel, agreement_id=agreement.pk),
+            terms.masks,
+            agreement_id=agreement.pk,
+        ),
         quota_left=left,
         agreement_id=agreement.pk,
         channel=agreement.channel,

@@ -57,6 +57,13 @@ NOT_DATA = {
     ("PUT", "/agreements/{agreement_id}/policy"),
     ("GET", "/notifications"),
     ("POST", "/notifications/{notification_id}/read"),
+    # Privacy: for the provider's editors; detector findings and group counts, no values.
+    ("GET", "/datasets/{name}/privacy"),
+    ("POST", "/datasets/{name}/privacy/scan"),
+    ("PUT", "/datasets/{name}/fields/{field}/sensitivity"),
+    ("GET", "/datasets/{name}/classification"),
+    ("POST", "/datasets/{name}/classification"),
+    ("POST", "/datasets/{name}/privacy/k-anonymity"),
 }
 
 
