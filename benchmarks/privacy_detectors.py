@@ -1,0 +1,144 @@
+"""Privacy detection and masking, measured; results go to docs/benchmarks.md.
+
+1. Precision and recall of each detector (SQL, the full-column confirm) on the labelled
+   corpus of gongshu/privacy/corpus.py: valid values, wrong check characters, order
+   numbers, timestamps, amounts.
+2. Scan cost as a share of ingest time: the 2,000,000-row benchmark table
+   (benchmarks/generate_table.py) and the population table repeated to 2,000,000 rows,
+   each ingested through the real pipeline (the scan runs after publish and records its
+   own time).
+3. Masked vs unmasked read: the whole population table through the gated SELECT,
+   streamed to Arrow as an export does, with the agreement default masks and without.
+
+    GONGSHU_VAR_DIR=/tmp/bench-privacy .venv/bin/python benchmarks/privacy_detectors.py
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongshu.settings")
+os.environ.setdefault("GONGSHU_VAR_DIR", tempfile.mkdtemp(prefix="bench-privacy-"))
+
+import django
+
+django.setup()
+
+import duckdb  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+ROWS = 2_000_000
+
+
+def precision_recall() -> None:
+    from gongshu.privacy.corpus import corpus
+    from gongshu.privacy.detectors import BY_NAME
+
+    items = corpus(2000)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE c (i INTEGER, v VARCHAR, label VARCHAR)")
+    con.executemany("INSERT INTO c VALUES (?, ?, ?)", [(i, v, b) for i, (v, b) in enumerate(items)])
+    print(f"corpus: {len(items)} values")
+    print("| detector | positives | true pos. | false pos. | false neg. | precision | recall |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name in ("resident_id", "credit_code", "phone", "bank_card", "email"):
+        sql = BY_NAME[name].sql("v")
+        tp, fp, fn, pos = con.execute(
+            f"SELECT count(*) FILTER ({sql} AND label = '{name}'),"
+            f" count(*) FILTER ({sql} AND label <> '{name}'),"
+            f" count(*) FILTER (NOT ({sql}) AND label = '{name}'),"
+            f" count(*) FILTER (label = '{name}') FROM c".replace("FILTER (", "FILTER (WHERE ")
+        ).fetchone()
+        print(
+            f"| {name} | {pos} | {tp} | {fp} | {fn} | {tp / (tp + fp):.4f} | {tp / (tp + fn):.4f} |"
+        )
+
+
+def _population_parquet(work: Path) -> Path:
+    from gongshu.demo.generated import write_population_services
+
+    small = write_population_services(work / "pop.csv", rows=5000)
+    out = work / "population-2m.csv"
+    con = duckdb.connect()
+    con.execute(
+        f"COPY (SELECT p.* FROM read_csv('{small}', all_varchar = true) p, range({ROWS // 5000}))"
+        f" TO '{out}' (HEADER)"
+    )
+    return out
+
+
+def ingest_cost(label: str, path: Path) -> None:
+    from gongshu.catalog import services as catalog
+    from gongshu.orgs.models import Organization
+    from gongshu.privacy.models import Scan
+    from gongshu.tabular import services as tabular
+
+    org, _ = Organization.objects.get_or_create(
+        code="bench", defaults={"name_zh": "基准", "kind": "government", "region": "310000"}
+    )
+    dataset = catalog.create_dataset(
+        title_zh=label, title_en=label, domain="population", provider=org
+    )
+    started = time.perf_counter()
+    ingest = tabular.run_ingest(tabular.start_ingest(dataset, server_path=path).pk)
+    total = time.perf_counter() - started
+    scan = Scan.objects.get(version=ingest.version)
+    flagged = [f["field"] for f in scan.findings if f["flagged"]]
+    share = scan.seconds / (total - scan.seconds)
+    print(
+        f"| {label} | {ingest.version.row_count:,} | {total - scan.seconds:.1f} s |"
+        f" {scan.seconds:.2f} s | {share:.1%} | {', '.join(flagged) or '—'} |"
+    )
+    return ingest.version
+
+
+def masked_read(version) -> None:
+    from gongshu.access import gate
+    from gongshu.privacy import services as privacy
+    from gongshu.tabular import query
+    from gongshu.tabular.duck import Engine
+
+    masks = privacy.tighten(
+        privacy.default_masks(version.dataset, "opening", agreement_id=1), {}, agreement_id=1
+    )
+    print("masks:", {k: v["kind"] for k, v in masks.items()})
+    timings = {}
+    for label, applied in (("unmasked", {}), ("masked", masks)):
+        decision = gate.Decision(True, "bench", masks=applied)
+        source = query.Source(version.dataset, version, decision)
+        sql, params = source.select(row_id=False)
+        runs = []
+        for _ in range(3):
+            with Engine([source.path]) as engine:
+                started = time.perf_counter()
+                reader = engine.con.execute(sql, params).to_arrow_reader(100_000)
+                rows = sum(batch.num_rows for batch in reader)
+                runs.append(time.perf_counter() - started)
+        timings[label] = statistics.median(runs)
+        print(f"{label}: {rows:,} rows in {timings[label]:.2f} s (median of 3)")
+    print(f"masked / unmasked: {timings['masked'] / timings['unmasked']:.2f}x")
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    precision_recall()
+    work = Path(tempfile.mkdtemp(prefix="bench-privacy-"))
+    from benchmarks.generate_table import generate
+
+    traffic = work / "traffic-2m.csv"
+    generate(ROWS, traffic)
+    print("| table | rows | ingest without scan | scan | scan / ingest | flagged |")
+    print("|---|---:|---:|---:|---:|---|")
+    ingest_cost("traffic (benchmark file)", traffic)
+    population = ingest_cost("population x400", _population_parquet(work))
+    masked_read(population)
+
+
+if __name__ == "__main__":
+    main()
