@@ -1,9 +1,31 @@
 from django.urls import path
 
-from gongshu.portal import views
+from gongshu.portal.views import access, account, auth, authority, catalog, provider
 
 app_name = "portal"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("datasets/<slug:name>/", views.dataset_detail, name="dataset"),
+    path("", catalog.home, name="home"),
+    path("search/", catalog.search, name="search"),
+    path("datasets/<slug:name>/", catalog.dataset_detail, name="dataset"),
+    path("datasets/<slug:name>/apply/", access.apply, name="apply"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("applications/", access.my_applications, name="applications"),
+    path("applications/<int:pk>/", access.application_detail, name="application"),
+    path("applications/<int:pk>/withdraw/", access.withdraw, name="withdraw"),
+    path("inbox/", access.inbox, name="inbox"),
+    path("inbox/<int:pk>/", access.review, name="review"),
+    path("workspace/", provider.workspace, name="workspace"),
+    path("workspace/new/", provider.dataset_form, name="dataset-new"),
+    path("workspace/<slug:name>/", provider.manage, name="manage"),
+    path("workspace/<slug:name>/edit/", provider.dataset_form, name="dataset-edit"),
+    path("workspace/<slug:name>/publish/", provider.publish, name="publish"),
+    path("workspace/<slug:name>/upload/", provider.upload, name="upload"),
+    path("workspace/<slug:name>/privacy/", provider.privacy_page, name="privacy"),
+    path("ingests/<uuid:uid>/", provider.ingest_progress, name="ingest"),
+    path("account/", account.account, name="account"),
+    path("account/tokens/<int:pk>/revoke/", account.revoke_token, name="token-revoke"),
+    path("account/notifications/read/", account.read_notifications, name="notifications-read"),
+    path("dashboard/", authority.dashboard, name="dashboard"),
+    path("audit/", authority.audit_log, name="audit"),
 ]

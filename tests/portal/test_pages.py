@@ -6,7 +6,7 @@ from __future__ import annotations
 def test_the_home_page_searches_the_catalog(client, make_dataset):
     make_dataset(title_zh="城市道路交通流量监测")
     make_dataset(title_zh="全市中小学校基本信息", title_en="Schools", domain="education")
-    page = client.get("/", {"q": "交通 流量"}).content.decode()
+    page = client.get("/search/", {"q": "交通 流量"}).content.decode()
     assert "城市道路交通流量监测" in page
     assert "全市中小学校基本信息" not in page
 
@@ -14,7 +14,7 @@ def test_the_home_page_searches_the_catalog(client, make_dataset):
 def test_the_home_page_filters_by_domain(client, make_dataset):
     make_dataset(title_zh="城市道路交通流量监测")
     make_dataset(title_zh="全市中小学校基本信息", title_en="Schools", domain="education")
-    page = client.get("/", {"domain": "education"}).content.decode()
+    page = client.get("/search/", {"domain": "education"}).content.decode()
     assert "全市中小学校基本信息" in page and "城市道路交通流量监测" not in page
 
 

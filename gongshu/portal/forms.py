@@ -1,0 +1,179 @@
+"""The portal's forms. They check shapes only (required, types, choices); the rules live
+in the services, whose ValidationErrors the views put next to the fields they name."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.forms.models import fields_for_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gongshu.access.models import Channel, Purpose, Verdict
+from gongshu.catalog.models import Dataset
+from gongshu.catalog.services import EDITABLE_FIELDS
+from gongshu.catalog.vocabulary import GeneralSubLevel, Level, Sensitivity
+from gongshu.orgs.models import TokenScope
+from gongshu.orgs.services import TOKEN_MAX_DAYS
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class ApplyForm(forms.Form):
+    organization = forms.ChoiceField(label=_("On behalf of"))
+    channel = forms.ChoiceField(label=_("Channel"))
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices)
+    fields = forms.MultipleChoiceField(
+        label=_("Fields you need"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Ask for the fields your use needs; none ticked asks for every field."),
+    )
+    description = forms.CharField(
+        label=_("Describe the use"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_("Scenario, safeguards, expected results."),
+    )
+    period_start = forms.DateField(label=_("From"), widget=DATE)
+    period_end = forms.DateField(label=_("Until"), widget=DATE)
+
+    def __init__(self, *args, organizations, channels, field_names, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].choices = [(o.code, o.name_zh) for o in organizations]
+        labels = dict(Channel.choices)
+        self.fields["channel"].choices = [(c, labels[c]) for c in channels]
+        self.fields["fields"].choices = [(n, n) for n in field_names]
+        today = timezone.localdate()
+        self.fields["period_start"].initial = today
+        self.fields["period_end"].initial = today + dt.timedelta(days=180)
+
+
+MASK_CHOICES = [
+    ("", _("as delivered by default")),
+    ("redact", _("redact (***)")),
+    ("keep", _("keep first 3 and last 4 characters")),
+    ("hash", _("hash (keyed, per agreement)")),
+    ("pseudonym", _("pseudonym")),
+    ("null", _("remove (empty)")),
+]
+
+
+class ReviewForm(forms.Form):
+    verdict = forms.ChoiceField(
+        label=_("Decision"), choices=Verdict.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comment or reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("A rejection needs a reason; the applicant reads it."),
+    )
+    fields = forms.MultipleChoiceField(
+        label=_("Fields granted"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    calls_per_day = forms.IntegerField(label=_("Calls per day"), required=False, min_value=1)
+    rows_per_day = forms.IntegerField(label=_("Rows per day"), required=False, min_value=1)
+
+    def __init__(self, *args, field_names, requested, plans=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.field_names = list(field_names)
+        self.fields["fields"].choices = [(n, n) for n in field_names]
+        self.fields["fields"].initial = list(requested or field_names)
+        for name in field_names:
+            self.fields[f"mask_{name}"] = forms.ChoiceField(
+                label=name, choices=MASK_CHOICES, required=False
+            )
+        if plans:
+            self.fields["plan"] = forms.ChoiceField(
+                label=_("Price plan"), choices=[("", "—"), *plans], required=False
+            )
+
+    def mask_fields(self):
+        return [self[f"mask_{n}"] for n in self.field_names]
+
+    def terms(self) -> dict:
+        """The reviewer's terms in the shape ``access.services.review`` takes."""
+        data = self.cleaned_data
+        terms: dict = {}
+        if data["fields"] and set(data["fields"]) != set(self.field_names):
+            terms["fields"] = list(data["fields"])
+        for key in ("calls_per_day", "rows_per_day"):
+            if data.get(key):
+                terms[key] = data[key]
+        masks = {}
+        for name in self.field_names:
+            kind = data.get(f"mask_{name}")
+            if kind == "keep":
+                masks[name] = {"kind": "keep", "first": 3, "last": 4}
+            elif kind:
+                masks[name] = {"kind": kind}
+        if masks:
+            terms["masks"] = masks
+        return terms
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    scope = forms.ChoiceField(label=_("Scope"), choices=TokenScope.choices)
+    days = forms.IntegerField(
+        label=_("Valid for (days)"), min_value=1, max_value=TOKEN_MAX_DAYS, initial=90
+    )
+
+
+class DatasetForm(forms.Form):
+    """The catalog's editable fields, with the model's labels, help texts and choices."""
+
+    def __init__(self, *args, providers, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(fields_for_model(Dataset, fields=EDITABLE_FIELDS))
+        self.fields["name"].required = False
+        self.fields["provider"].queryset = providers
+        self.fields["keywords"] = forms.CharField(
+            label=_("keywords"),
+            required=False,
+            help_text=_("Separate keywords with commas or spaces."),
+        )
+        for name in ("description_zh", "description_en"):
+            self.fields[name].widget = forms.Textarea(attrs={"rows": 3})
+        for name in ("temporal_start", "temporal_end"):
+            if name in self.fields:
+                self.fields[name].widget = DATE
+
+    def values(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k in EDITABLE_FIELDS}
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Data file"),
+        help_text=_("CSV, TSV, XLSX, JSON, NDJSON or Parquet; the format is read from the bytes."),
+    )
+
+
+class TagForm(forms.Form):
+    field = forms.CharField(widget=forms.HiddenInput)
+    sensitivity = forms.ChoiceField(label=_("Sensitivity"), choices=Sensitivity.choices)
+
+
+class LevelForm(forms.Form):
+    level = forms.ChoiceField(label=_("Classification level"), choices=Level.choices)
+    general_sublevel = forms.TypedChoiceField(
+        label=_("General sub-level"),
+        choices=[("", "—"), *GeneralSubLevel.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(label=_("Actor (username)"), required=False)
+    action = forms.CharField(
+        label=_("Action"), required=False, help_text=_("Exact, or a prefix ending in *.")
+    )
+    resource = forms.CharField(label=_("Resource (dataset:name)"), required=False)
+    since = forms.DateField(label=_("From"), required=False, widget=DATE)
+    until = forms.DateField(label=_("Until"), required=False, widget=DATE)

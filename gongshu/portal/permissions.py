@@ -1,0 +1,43 @@
+"""Who may use which portal page. Each answer comes from the Principal's roles and the
+access services' own checks (``may_review``, ``is_data_authority``), never from a rule
+written again here.
+
+Catalog writes in the API are still for staff users (``ops.auth.staff_session``); the
+portal lets a provider's editors and org admins manage their own organization's
+resources, as the access channels already do for drafts (``callers.EDITOR_ROLES``)."""
+
+from __future__ import annotations
+
+from gongshu.access import services as access
+from gongshu.access.callers import EDITOR_ROLES
+from gongshu.catalog.models import Dataset
+from gongshu.orgs.models import Role
+from gongshu.orgs.principal import Principal
+
+REVIEWER_ROLES = (Role.ORG_ADMIN, Role.REVIEWER)
+
+
+def editor_org_ids(principal: Principal) -> frozenset[int]:
+    return principal.organization_ids(*EDITOR_ROLES)
+
+
+def may_edit(principal: Principal, dataset: Dataset) -> bool:
+    return dataset.provider_id in editor_org_ids(principal)
+
+
+def may_use_inbox(principal: Principal) -> bool:
+    if principal.is_anonymous:
+        return False
+    return bool(principal.organization_ids(*REVIEWER_ROLES)) or access.is_data_authority(principal)
+
+
+def is_authority(principal: Principal) -> bool:
+    return principal.is_authenticated and access.is_data_authority(principal)
+
+
+def may_read_audit(principal: Principal) -> bool:
+    return principal.is_auditor or principal.is_platform_admin
+
+
+def may_apply(principal: Principal) -> bool:
+    return principal.is_authenticated and bool(principal.organization_ids())

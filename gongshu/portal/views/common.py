@@ -1,0 +1,53 @@
+"""What every portal view needs: who is asking (the same Principal the API builds), and
+the small guards that turn "not allowed" into a sign-in redirect or a 403."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+
+from gongshu.orgs.principal import Principal
+
+
+def principal(request: HttpRequest) -> Principal:
+    """The caller as a Principal, built once per request (the API caches it the same way)."""
+    cached = getattr(request, "_gongshu_principal", None)
+    if cached is None:
+        cached = Principal.for_user(request.user)
+        request._gongshu_principal = cached
+    return cached
+
+
+def guarded(allowed: Callable[[Principal], bool] | None = None) -> Callable:
+    """Sign-in first (redirect to the login page), then ``allowed(principal)`` or 403."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if allowed is not None and not allowed(principal(request)):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def errors_into(form: Form, exc: ValidationError, aliases: dict[str, str] | None = None) -> None:
+    """Put a service's ValidationError next to the form fields it names; anything the
+    form has no field for goes to the top of the form."""
+    aliases = aliases or {}
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for key, errors in exc.message_dict.items():
+        name = aliases.get(key, key)
+        form.add_error(name if name in form.fields else None, errors)
