@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "gongshu.tabular",
     "gongshu.privacy",
     "gongshu.access",
+    "gongshu.billing",
     "gongshu.audit",
     "gongshu.demo",
     "gongshu.portal",
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "gongshu.billing.middleware.QuotaHeaderMiddleware",
 ]
 
 ROOT_URLCONF = "gongshu.urls"
@@ -73,6 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "gongshu.portal.context.viewer",
             ],
         },
     },
@@ -129,6 +132,11 @@ TASKS = {
 
 EMAIL_BACKEND = env_str("GONGSHU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("GONGSHU_FROM_EMAIL", "gongshu@localhost")
+
+# The portal's sign-in page (Django's auth views with the portal's templates).
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:home"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("GONGSHU_SECURE_COOKIES", False)
