@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -21,6 +22,7 @@ from gongshu.catalog.models import Dataset
 from gongshu.orgs.models import Organization
 from gongshu.tabular.models import Version
 
+ROOT = Path(__file__).resolve().parents[2]
 SETUP = """
 from pathlib import Path
 from django.core.management import call_command
@@ -69,6 +71,8 @@ def _gongshu(env: dict, cwd, *args: str) -> None:
 def second_instance(tmp_path_factory):
     var = tmp_path_factory.mktemp("second-gongshu")
     env = {**os.environ, "GONGSHU_VAR_DIR": str(var), "GONGSHU_LOG_LEVEL": "WARNING"}
+    # The second instance runs this checkout's code, wherever the package is installed from.
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     env.pop("GONGSHU_DATABASE_URL", None)
     env.pop("GONGSHU_DATA_DIR", None)
     # One process sets everything up: each start of Django costs seconds.

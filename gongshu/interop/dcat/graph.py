@@ -173,7 +173,8 @@ def add_dataset(graph: Graph, uris: Uris, dataset: Dataset, versions: Iterable[V
         contact = BNode()
         graph.add((node, DCAT.contactPoint, contact))
         graph.add((contact, RDF.type, VCARD.Kind))
-        graph.add((contact, VCARD.fn, Literal(dataset.contact_name or dataset.provider.name_zh)))
+        if dataset.contact_name:
+            graph.add((contact, VCARD.fn, Literal(dataset.contact_name)))
         if dataset.contact_email:
             graph.add((contact, VCARD.hasEmail, URIRef(f"mailto:{dataset.contact_email}")))
     if dataset.temporal_start or dataset.temporal_end:
