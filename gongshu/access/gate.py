@@ -9,11 +9,13 @@ decision, allowed or denied, is appended to the audit log.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gongshu.access import callers, channels, filters, policy, usage
@@ -48,6 +50,13 @@ class Decision:
     # purpose it is recorded under; for the audit log.
     channel: str | None = None
     purpose: str | None = None
+    # The agreement's price plan (gongshu/billing), when it has one.
+    plan_id: int | None = None
+
+
+# The least quota left among this request's allowed decisions, for the X-Quota-Remaining
+# header (billing's middleware resets and reads it): read paths return rows, not Decisions.
+QUOTA_LEFT: ContextVar[int | None] = ContextVar("gongshu_quota_left", default=None)
 
 
 def resource_fields(dataset: Dataset) -> set[str] | None:
@@ -87,6 +96,9 @@ def authorize(
         purpose=decision.purpose or purpose,
         agreement=decision.agreement_id,
     )
+    if decision.allowed and decision.quota_left is not None:
+        seen = QUOTA_LEFT.get()
+        QUOTA_LEFT.set(decision.quota_left if seen is None else min(seen, decision.quota_left))
     return decision
 
 
@@ -103,7 +115,15 @@ def _decide(
         )
     route = channels.route(facts, resource, purpose)
     if route.outcome == channels.Outcome.ALLOW:
-        return Decision(True, route.reason, channel=route.via, purpose=route.purpose or purpose)
+        # Personal fields that arrive after publishing stay masked on open and shared
+        # reads: the field's release mask, or null (privacy.default_masks).
+        return Decision(
+            True,
+            route.reason,
+            channel=route.via,
+            purpose=route.purpose or purpose,
+            masks=privacy.default_masks(dataset, route.via),
+        )
     if route.outcome == channels.Outcome.DENY:
         return Decision(False, route.reason, hide_existence=route.hide_existence)
     return _under_agreement(facts, dataset, action, purpose, route)
@@ -197,6 +217,18 @@ def _try(agreement: Agreement, dataset: Dataset, action: Action, purpose: str | 
             _("Agreement #%(n)s allows %(max)d calls a day, all used; try again tomorrow.")
             % {**number, "max": terms.calls_per_day},
         )
+    from gongshu.billing import metering  # billing's models point at access's: import late
+
+    plan = metering.plan_for(agreement.pk)
+    plan_left = metering.take_quota(agreement.pk, plan)
+    if plan_left == -1:
+        return Decision(
+            False,
+            _("Agreement #%(n)s's plan includes %(max)d calls a month, all used.")
+            % {**number, "max": plan.included_calls},
+        )
+    if plan_left is not None:
+        left = plan_left if left is None else min(left, plan_left)
     fields = terms.fields
     if fields is not None and known is not None:
         fields = tuple(f for f in fields if f in known)
@@ -215,6 +247,7 @@ def _try(agreement: Agreement, dataset: Dataset, action: Action, purpose: str | 
         agreement_id=agreement.pk,
         channel=agreement.channel,
         purpose=effective,
+        plan_id=plan.pk if plan is not None else None,
     )
 
 
@@ -243,26 +276,39 @@ def record_read(
     query: str | None = None,
     query_params: Any = (),
 ) -> None:
-    """Append what one allowed read returned, and count its rows against the agreement."""
+    """Append what one allowed read returned, count its rows against the agreement, and
+    meter it for billing: the audit entry and the usage event commit or roll back together."""
+    from gongshu.billing import metering  # billing's models point at access's: import late
+
     principal = callers.as_principal(caller)
-    audit.record_access(
-        principal,
-        resource=dataset,
-        allowed=True,
-        reason=decision.reason,
-        action="data.read",
-        organization=_organization(principal, dataset, decision),
-        version=version,
-        channel=decision.channel,
-        purpose=decision.purpose,
-        agreement=decision.agreement_id,
-        rows=rows,
-        bytes_returned=bytes_returned,
-        query=query,
-        query_params=query_params,
-    )
-    if decision.agreement_id is not None and rows:
-        usage.add_rows(decision.agreement_id, rows)
+    with transaction.atomic():
+        entry = audit.record_access(
+            principal,
+            resource=dataset,
+            allowed=True,
+            reason=decision.reason,
+            action="data.read",
+            organization=_organization(principal, dataset, decision),
+            version=version,
+            channel=decision.channel,
+            purpose=decision.purpose,
+            agreement=decision.agreement_id,
+            rows=rows,
+            bytes_returned=bytes_returned,
+            query=query,
+            query_params=query_params,
+        )
+        if decision.agreement_id is not None and rows:
+            usage.add_rows(decision.agreement_id, rows)
+        metering.meter(
+            entry,
+            agreement_id=decision.agreement_id,
+            plan_id=decision.plan_id,
+            dataset=dataset,
+            version=version,
+            rows=rows,
+            bytes_returned=bytes_returned,
+        )
 
 
 def visible(caller: Any, dataset: Dataset) -> bool:
