@@ -83,7 +83,9 @@ class ReviewForm(forms.Form):
         self.fields["fields"].initial = list(requested or field_names)
         for name in field_names:
             self.fields[f"mask_{name}"] = forms.ChoiceField(
-                label=name, choices=MASK_CHOICES, required=False
+                label=_("Mask for %(field)s") % {"field": name},
+                choices=MASK_CHOICES,
+                required=False,
             )
         if plans:
             self.fields["plan"] = forms.ChoiceField(

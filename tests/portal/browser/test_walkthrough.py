@@ -1,0 +1,205 @@
+"""The portal as people use it, in a real Chromium against a live server: find and
+read open data, apply and get approved (then read masked data), upload a new version,
+switch language. Run with GONGSHU_SCREENSHOTS=docs/screenshots to refresh the README's
+screenshots."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from gongshu.catalog import services as catalog
+from gongshu.orgs import services as orgs
+from gongshu.orgs.models import Organization, OrgKind
+from gongshu.tabular import services as tabular
+from tests.portal.browser.conftest import PASSWORD, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DISTRICTS = ["黄浦区", "徐汇区", "静安区", "浦东新区"]
+
+
+def _csv(path, header: str, rows: list[str]):
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def _ingest(dataset, path) -> None:
+    ingest = tabular.start_ingest(dataset, server_path=path)
+    done = tabular.run_ingest(ingest.pk)
+    assert done.status == "succeeded", done.error
+
+
+@pytest.fixture
+def world(tmp_path, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    transport = Organization.objects.create(
+        code="sh-transport", name_zh="上海市交通委员会", name_en="Transport", kind=OrgKind.GOVERNMENT,
+        region="310000",
+    )  # fmt: skip
+    institute = Organization.objects.create(
+        code="fudan-ds", name_zh="复旦数据科学研究院", name_en="Fudan", kind=OrgKind.RESEARCH,
+        region="310000",
+    )  # fmt: skip
+    users = {}
+    for username, org, role in [
+        ("researcher", institute, "member"),
+        ("transport-reviewer", transport, "reviewer"),
+        ("transport-editor", transport, "editor"),
+    ]:
+        users[username] = get_user_model().objects.create_user(username, password=PASSWORD)
+        orgs.grant_role(None, users[username], org, role)
+    stops = catalog.create_dataset(
+        name="bus-stops", title_zh="公交站点客流", title_en="Bus stop boardings",
+        description_zh="全市公交站点的日均上车人数。", domain="transport", provider=transport,
+        opening_attribute="unconditional", sharing_attribute="unconditional",
+    )  # fmt: skip
+    catalog.publish_dataset(stops)
+    _ingest(
+        stops,
+        _csv(
+            tmp_path / "stops.csv",
+            "stop_id,district,opened,boardings",
+            [
+                f"S{i:03d},{DISTRICTS[i % 4]},20{10 + i % 12}-0{1 + i % 9}-15,{100 + i * 7}"
+                for i in range(60)
+            ],
+        ),
+    )
+    trips = catalog.create_dataset(
+        name="taxi-trips", title_zh="出租车行程", title_en="Taxi trips", domain="transport",
+        provider=transport, opening_attribute="conditional", sharing_attribute="conditional",
+        opening_condition="需申请并签订数据利用协议。",
+    )  # fmt: skip
+    catalog.publish_dataset(trips)
+    _ingest(
+        trips,
+        _csv(
+            tmp_path / "trips.csv",
+            "trip_id,plate,district,fare",
+            [f"{i},沪A{10000 + i},{DISTRICTS[i % 4]},{12 + i % 30}.5" for i in range(40)],
+        ),
+    )
+    return {"users": users, "tmp": tmp_path}
+
+
+def test_a_visitor_searches_opens_previews_and_downloads(world, new_page, shoot):
+    page = new_page()
+    page.goto("/")
+    shoot(page, "home")
+    page.get_by_label("Search resources").fill("公交")
+    page.get_by_role("button", name="Search").click()
+    shoot(page, "search")
+    page.get_by_role("link", name="公交站点客流").click()
+    table = page.locator("[data-preview-table]")
+    page.wait_for_selector("[data-preview-table] tbody tr")
+    assert table.locator("tbody tr").count() == 20
+    assert "of 60 rows" in page.locator("[data-preview-status]").inner_text()
+    # Sort by boardings, descending on a second click: the API sorts.
+    page.get_by_role("button", name="boardings").click()
+    page.get_by_role("button", name="boardings").click()
+    page.wait_for_selector("th[aria-sort=descending]")
+    page.wait_for_function(
+        "document.querySelector('[data-preview-table] tbody td:last-child').textContent === '513'"
+    )
+    # Filter, then page with the keyboard.
+    page.get_by_label("Field", exact=True).select_option("district")
+    page.get_by_label("Value").fill("静安区")
+    page.get_by_role("button", name="Filter", exact=True).click()
+    page.wait_for_function(
+        "document.querySelector('[data-preview-status]').textContent.includes('of 15 rows')"
+    )
+    page.get_by_label("Field to chart").select_option("boardings")
+    page.get_by_role("button", name="Draw").click()
+    assert page.locator("figure.chart-box svg rect").count() >= 10
+    shoot(page, "resource")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV", exact=True).click()
+    saved = world["tmp"] / "stops-export.csv"
+    download.value.save_as(saved)
+    assert saved.read_text(encoding="utf-8").splitlines()[0].replace('"', "") == (
+        "stop_id,district,opened,boardings"
+    )
+
+
+def test_apply_review_approve_then_read_masked(world, new_page, shoot):
+    researcher = new_page()
+    sign_in(researcher, "researcher")
+    researcher.goto("/datasets/taxi-trips/")
+    assert researcher.locator("[data-preview-table]").count() == 0  # no data before approval
+    researcher.get_by_role("link", name="Apply for access").first.click()
+    researcher.get_by_label("Purpose").select_option("scientific_research")
+    researcher.get_by_role("button", name="Submit the application").click()
+    # The server says what to fix, next to the field.
+    assert researcher.locator("#id_description_error").is_visible()
+    researcher.get_by_label("Describe the use").fill("出租车出行的区域差异研究。")
+    shoot(researcher, "apply")
+    researcher.get_by_role("button", name="Submit the application").click()
+    researcher.wait_for_url(re.compile(r"/applications/\d+/$"))
+    assert "awaiting the provider" in researcher.locator(".state").inner_text()
+
+    reviewer = new_page()
+    sign_in(reviewer, "transport-reviewer")
+    assert reviewer.locator(".badge").inner_text() == "1"  # a notification waits
+    reviewer.get_by_role("link", name="Inbox").click()
+    shoot(reviewer, "inbox")
+    reviewer.locator(".cards a").first.click()
+    reviewer.get_by_label("Approve").check()
+    reviewer.get_by_label("Mask for plate").select_option("redact")
+    reviewer.get_by_label("Calls per day").fill("100")
+    shoot(reviewer, "review")
+    reviewer.get_by_role("button", name="Record the decision").click()
+    reviewer.wait_for_url("**/inbox/")
+    assert "Decision recorded" in reviewer.content()
+
+    researcher.reload()
+    assert "Approved" in researcher.locator(".state").inner_text()
+    researcher.goto("/datasets/taxi-trips/")
+    researcher.wait_for_selector("[data-preview-table] tbody tr")
+    plates = researcher.locator("[data-preview-table] tbody td:nth-child(2)").all_inner_texts()
+    assert plates and set(plates) == {"***"}
+    researcher.goto("/account/")
+    assert "100" in researcher.locator("#agreements").inner_text()
+    shoot(researcher, "account")
+
+
+def test_an_editor_uploads_a_file_and_sees_the_new_version(world, new_page, shoot):
+    editor = new_page()
+    sign_in(editor, "transport-editor")
+    editor.get_by_role("link", name="Workspace").click()
+    shoot(editor, "workspace")
+    editor.get_by_role("link", name="公交站点客流").click()
+    editor.get_by_role("link", name="Upload a file").click()
+    newer = _csv(
+        world["tmp"] / "stops-2.csv",
+        "stop_id,district,opened,boardings",
+        [f"S{i:03d},{DISTRICTS[i % 4]},2024-01-15,{200 + i}" for i in range(80)],
+    )
+    editor.get_by_label("Data file").set_input_files(str(newer))
+    editor.get_by_role("button", name="Upload").click()
+    editor.wait_for_url(re.compile(r"/ingests/"))
+    assert "Version 2 is ready" in editor.content()
+    assert "Valid: no errors found." in editor.content()
+    shoot(editor, "ingest")
+    editor.get_by_role("link", name="Back to the resource").click()
+    assert editor.locator("table").first.locator("tbody tr").count() == 2
+
+
+def test_the_language_switches_to_chinese_and_back(world, new_page, shoot):
+    page = new_page()
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_label("Language").select_option("zh-hans")
+    page.get_by_role("button", name="Switch").click()
+    page.wait_for_selector("html[lang=zh-hans]")
+    assert page.get_by_role("heading", level=1).inner_text() == "公共数据资源目录"
+    shoot(page, "home-zh")
+    page.goto("/datasets/bus-stops/")
+    page.wait_for_selector("[data-preview-table] tbody tr")
+    assert "预览" in page.content()
+    shoot(page, "resource-zh")
+    page.get_by_label("语言").select_option("en")
+    page.get_by_role("button", name="切换").click()
+    page.wait_for_selector("html[lang=en]")
