@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from gongshu import __version__
 from gongshu.access.api import router as access_router
 from gongshu.audit.api import router as audit_router
+from gongshu.billing.api import router as billing_router
 from gongshu.catalog.api import router as catalog_router
 from gongshu.ops.auth import optional_principal
 from gongshu.orgs.api import router as orgs_router
@@ -33,6 +34,7 @@ api.add_router("/", orgs_router)
 api.add_router("/", audit_router)
 api.add_router("/", privacy_router)
 api.add_router("/", access_router)
+api.add_router("/", billing_router)
 
 
 def _location(loc: list) -> str:

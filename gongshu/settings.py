@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "gongshu.tabular",
     "gongshu.privacy",
     "gongshu.access",
+    "gongshu.billing",
     "gongshu.audit",
     "gongshu.demo",
     "gongshu.portal",
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "gongshu.billing.middleware.QuotaHeaderMiddleware",
 ]
 
 ROOT_URLCONF = "gongshu.urls"

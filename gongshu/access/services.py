@@ -304,6 +304,10 @@ def _issue(application: Application) -> Agreement:
         valid_until=application.period_end,
     )
     agreement.datasets.set([r.dataset for r in requested])
+    # The plan follows the purpose; industry/commercial use without a paid plan is refused.
+    from gongshu.billing.services import assign_plan  # billing imports access: import late
+
+    assign_plan(agreement)
     fields_override = terms.get("fields")
     document = policy.build(
         uid=f"urn:gongshu:agreement:{agreement.pk}",

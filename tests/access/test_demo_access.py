@@ -4,7 +4,7 @@ approved application, and an agreement; loading twice creates nothing twice."""
 from __future__ import annotations
 
 from gongshu.access.models import Agreement, Application
-from gongshu.demo import access, loader
+from gongshu.demo import access, billing, loader
 
 
 def test_the_demo_has_roles_applications_and_an_agreement(db, settings, tmp_path):
@@ -12,6 +12,7 @@ def test_the_demo_has_roles_applications_and_an_agreement(db, settings, tmp_path
     # Hashing a dozen real passwords twice would dominate the test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     loader.load(lambda _: None, with_data=False)
+    billing.plans(lambda _: None)  # access.load approves industry use: needs a paid plan
     access.load(lambda _: None)
     logins = access.load(lambda _: None)["logins"]
     names = {login["username"] for login in logins}

@@ -64,6 +64,20 @@ NOT_DATA = {
     ("GET", "/datasets/{name}/classification"),
     ("POST", "/datasets/{name}/classification"),
     ("POST", "/datasets/{name}/privacy/k-anonymity"),
+    # Billing: plans, caps, usage counts and statements (money and counts, never rows).
+    ("GET", "/price-plans"),
+    ("POST", "/price-plans"),
+    ("POST", "/price-plans/{plan_id}/revisions"),
+    ("GET", "/price-caps"),
+    ("PUT", "/price-caps/{kind}"),
+    ("GET", "/usage"),
+    ("GET", "/statements"),
+    ("POST", "/statements/issue"),
+    ("GET", "/statements/{number}"),
+    ("GET", "/statements/{number}/export.{fmt}"),
+    ("POST", "/statements/{number}/payment"),
+    ("POST", "/statements/{number}/credit-notes"),
+    ("GET", "/revenue-shares"),
 }
 
 

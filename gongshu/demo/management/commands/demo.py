@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from gongshu.demo import access, loader
+from gongshu.demo import access, billing, loader
 
 
 class Command(BaseCommand):
@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         result = loader.load(self.stdout.write, with_data=not options["no_data"])
+        billing.plans(self.stdout.write)  # access.load approves industry use: needs a paid plan
         logins = access.load(self.stdout.write)["logins"]
+        billing.load(self.stdout.write)
         for name, path in result["files"].items():
             # The ingest command shows a progress bar and makes no new version when the
             # file is unchanged, so a second `gongshu demo` is quick.

@@ -1,0 +1,57 @@
+"""A statement exports as CSV and XLSX (API and CLI): the lines, the total and every
+party's share, amounts as exact decimal text; only its parties may fetch it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from gongshu.access import gate
+from gongshu.billing import statements
+from tests.billing import factories as f
+
+
+@pytest.fixture
+def statement(data_authority, transport_bureau):
+    dataset = f.resource(transport_bureau)
+    plan = f.plan(data_authority, [dataset], unit_price="0.0333")
+    user = f.reader()
+    f.agreement(user, dataset, plan)
+    for _ in range(7):
+        decision = gate.authorize(user, dataset, gate.Action.READ)
+        gate.record_read(user, dataset, decision, rows=2, bytes_returned=20)
+    [made] = statements.issue_month(timezone.localdate())
+    return made, user
+
+
+def test_it_exports_csv(statement, login):
+    made, user = statement
+    response = login(user).get(f"/api/v1/statements/{made.number}/export.csv")
+    assert response.status_code == 200
+    table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert ["", "Total", "", "", "", "0.23"] in table  # 7 × 0.0333 = 0.2331
+    shares = [row for row in table if row and row[0] in ("provider", "operator", "platform")]
+    assert sorted(r[2] for r in shares) == ["0.02", "0.07", "0.14"]
+
+
+def test_it_exports_xlsx(statement, login, tmp_path):
+    made, user = statement
+    response = login(user).get(f"/api/v1/statements/{made.number}/export.xlsx")
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.content)) as book:
+        assert "xl/worksheets/sheet1.xml" in book.namelist()
+        assert "Total" in book.read("xl/sharedStrings.xml").decode()
+    out = tmp_path / "s.xlsx"
+    call_command("billing", "export", made.number, "--format", "xlsx", "--output", str(out), stdout=io.StringIO())  # fmt: skip
+    assert zipfile.is_zipfile(out)
+
+
+def test_it_hides_a_statement_from_strangers(statement, login):
+    made, _user = statement
+    stranger = f.reader("other-co")
+    assert login(stranger).get(f"/api/v1/statements/{made.number}/export.csv").status_code == 404
