@@ -1,6 +1,7 @@
-"""Where the portal meets billing (price plans, metering, statements). The billing app is
-being written alongside the portal; until its services land, these answer "nothing to
-show" and the pages leave the plan choice and the statements out."""
+"""Where the portal meets billing (price plans, metering, statements). Statements come
+from ``billing.statements.visible_to``. Billing assigns an agreement's plan by purpose
+when it is issued and only the data authority may move it (``set_agreement_plan``), so
+the reviewer's form offers no plan choice yet."""
 
 from __future__ import annotations
 
@@ -20,4 +21,7 @@ def apply_plan(actor: Any, application: Application, plan: str | None) -> None:
 
 
 def statements(principal: Any) -> list[Any]:
-    return []
+    """The caller's last twelve statements, as licensee or provider."""
+    from gongshu.billing import statements as billing_statements
+
+    return list(billing_statements.visible_to(principal).order_by("-month", "-id")[:12])
