@@ -165,3 +165,17 @@ def test_a_ckan_harvest_reproduces_the_second_catalog(second_instance, tmp_path)
     dcat = harvest(tmp_path, "dcat", f"{second_instance}/dcat/catalog")
     assert (dcat["created"], dcat["updated"], dcat["skipped"]) == ([], [], [])
     assert sorted(dcat["unchanged"]) == ["bus-lines", "pm25-hourly"]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_a_dcat_harvest_with_data_brings_the_current_files(second_instance, tmp_path):
+    first = harvest(tmp_path, "dcat", f"{second_instance}/dcat/catalog", "--with-data")
+    assert sorted(first["created"]) == ["bus-lines", "pm25-hourly"]
+    lines = Dataset.objects.get(name="bus-lines")
+    assert first["data"]["bus-lines"] == "succeeded"
+    assert Version.objects.get(dataset=lines, is_current=True).row_count == 3
+
+    again = harvest(tmp_path, "dcat", f"{second_instance}/dcat/catalog", "--with-data")
+    assert again["data"]["bus-lines"] == "unchanged"
+    assert Version.objects.filter(dataset=lines).count() == 1

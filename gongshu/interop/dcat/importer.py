@@ -30,9 +30,12 @@ from gongshu.interop.dcat.vocab import (
     GS,
     LICENCE_IRIS,
     RDF,
+    SHA256,
     SKOS,
+    SPDX,
     VCARD,
 )
+from gongshu.interop.harvest import data
 from gongshu.interop.upsert import Report, as_slug, ensure_organization, upsert_dataset
 
 DEFAULT_DOMAIN = Domain.ECONOMY  # for datasets whose theme names no Gongshu domain
@@ -195,6 +198,29 @@ def dataset_values(graph: Graph, node, provider) -> dict[str, Any]:
     return values
 
 
+def _current_download(graph: Graph, node) -> tuple[str | None, str]:
+    """The download URL and SHA-256 of the dataset's current distribution: the one marked
+    current (Gongshu's own catalogs), else the most recently issued one with a URL."""
+    candidates = []
+    for distribution in graph.objects(node, DCAT.distribution):
+        url = _one(graph, distribution, DCAT.downloadURL) or _one(
+            graph, distribution, DCAT.accessURL
+        )
+        if not url:
+            continue
+        current = str(graph.value(distribution, GS.current) or "").lower() == "true"
+        issued = _one(graph, distribution, DCTERMS.issued) or ""
+        digest = ""
+        for checksum in graph.objects(distribution, SPDX.checksum):
+            if graph.value(checksum, SPDX.algorithm) == SHA256:
+                digest = str(graph.value(checksum, SPDX.checksumValue) or "")
+        candidates.append((current, issued, url, digest))
+    if not candidates:
+        return None, ""
+    _current, _issued, url, digest = max(candidates)
+    return url, digest
+
+
 def _match(graph: Graph, node) -> Dataset | None:
     identifier = _one(graph, node, DCTERMS.identifier)
     try:
@@ -210,6 +236,7 @@ def import_graph(
     report: Report | None = None,
     skip: Iterable[str] = (),
     on_done: Callable[[str, int, int], None] | None = None,
+    with_data: bool = False,
 ) -> Report:
     report = report or Report()
     done = set(skip)
@@ -228,7 +255,10 @@ def import_graph(
             if not values["name"] or not values["title_zh"]:
                 report.skip(ident, _("The dataset has no title or name to register it under."))
             else:
-                upsert_dataset(report, actor, values, match=_match(graph, node))
+                dataset = upsert_dataset(report, actor, values, match=_match(graph, node))
+                if dataset is not None and with_data:
+                    url, digest = _current_download(graph, node)
+                    data.fetch(report, dataset, url, digest, actor)
         if on_done:
             on_done(ident, position, len(nodes))
     return report

@@ -18,10 +18,9 @@ from gongshu.catalog.models import Dataset
 from gongshu.catalog.vocabulary import LICENCES, Domain, Level
 from gongshu.interop import http
 from gongshu.interop.ckan.mapping import EXTRA_FIELDS
+from gongshu.interop.harvest import data
 from gongshu.interop.harvest.state import State
 from gongshu.interop.upsert import Report, as_slug, ensure_organization, upsert_dataset
-from gongshu.tabular import services as tabular
-from gongshu.tabular.models import IngestStatus, Version
 
 PAGE = 100
 ORG_PAGE = 25  # CKAN's cap on organization_list with all_fields
@@ -119,28 +118,9 @@ def _current_resource(package: dict) -> dict | None:
 
 
 def fetch_data(report: Report, dataset: Dataset, package: dict, actor: Any) -> None:
-    """Download the package's current file and ingest it, unless the current version
-    already came from a file with the same SHA-256."""
-    resource = _current_resource(package)
-    if resource is None:
-        report.data[dataset.name] = "no file"
-        return
-    digest = (resource.get("hash") or "").removeprefix("sha256:").lower()
-    current = Version.objects.filter(dataset=dataset, is_current=True).first()
-    if digest and current and digest in (current.source_sha256, current.sha256):
-        report.data[dataset.name] = IngestStatus.UNCHANGED
-        return
-    try:
-        path = http.download(resource["url"])
-    except (http.FetchError, OSError) as exc:
-        report.data[dataset.name] = f"{IngestStatus.FAILED}: {exc}"
-        return
-    try:
-        ingest = tabular.start_ingest(dataset, server_path=path, user=actor)
-        ingest = tabular.run_ingest(ingest.id)
-        report.data[dataset.name] = ingest.status
-    finally:
-        path.unlink(missing_ok=True)
+    """Download the package's current file and ingest it (see ``harvest.data``)."""
+    resource = _current_resource(package) or {}
+    data.fetch(report, dataset, resource.get("url"), resource.get("hash") or "", actor)
 
 
 def harvest(

@@ -1,5 +1,5 @@
 """``gongshu harvest ckan URL`` and ``gongshu harvest dcat URL``: bring another
-catalog's organizations and datasets (and with --with-data, CKAN data files) into this
+catalog's organizations and datasets (and with --with-data, their data files) into this
 one, with a progress bar and a report. Stopped runs resume from the state file."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("kind", choices=["ckan", "dcat"], help="what the source speaks")
         parser.add_argument("source", help="the site's URL (ckan), or a URL or file (dcat)")
         parser.add_argument(
-            "--with-data", action="store_true", help="also ingest each package's current file"
+            "--with-data", action="store_true", help="also ingest each dataset's current data file"
         )
         parser.add_argument("--state", help="state file (default: under GONGSHU_VAR_DIR)")
         parser.add_argument("--user", help="record this username as the actor")
@@ -75,6 +75,7 @@ class Command(BaseCommand):
                         actor,
                         report=state.report,
                         skip=state.done,
+                        with_data=options["with_data"],
                         on_done=lambda name, done, total: (
                             state.mark(name),
                             progress(name, done, total),
