@@ -38,6 +38,7 @@ class Terms(_In):
     masks: dict[str, dict[str, Any]] | None = None
     fields: list[str] | None = None
     actions: list[str] | None = None
+    plan: str | None = Field(None, description="code of a price plan the purpose allows")
 
 
 class ReviewIn(_In):

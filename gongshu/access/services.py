@@ -41,7 +41,8 @@ from gongshu.orgs.principal import Principal
 # The longest period one application may ask for. [check] No source names a maximum.
 MAX_PERIOD_DAYS = 3 * 366
 SHARING_PURPOSES = (Purpose.PUBLIC_GOVERNANCE, Purpose.PUBLIC_WELFARE)
-TERM_KEYS = {"calls_per_day", "rows_per_day", "row_filter", "masks", "fields", "actions"}
+# "plan": a price plan code among those the purpose allows (billing.plans_for_purpose).
+TERM_KEYS = {"calls_per_day", "rows_per_day", "row_filter", "masks", "fields", "actions", "plan"}
 
 
 def _require_write(actor: Principal) -> None:
@@ -210,7 +211,8 @@ def review(
     terms: dict | None = None,
 ) -> Application:
     """The provider's or the data authority's decision. ``terms`` (on approval) narrow
-    the agreement: calls_per_day, rows_per_day, row_filter, masks, fields, actions."""
+    the agreement: calls_per_day, rows_per_day, row_filter, masks, fields, actions, and
+    choose its price plan (plan)."""
     _require_write(actor)
     terms = dict(terms or {})
     if verdict not in Verdict.values:
@@ -307,7 +309,7 @@ def _issue(application: Application) -> Agreement:
     # The plan follows the purpose; industry/commercial use without a paid plan is refused.
     from gongshu.billing.services import assign_plan  # billing imports access: import late
 
-    assign_plan(agreement)
+    assign_plan(agreement, choice=terms.get("plan"))
     fields_override = terms.get("fields")
     document = policy.build(
         uid=f"urn:gongshu:agreement:{agreement.pk}",

@@ -245,29 +245,45 @@ def current_plans(day: dt.date | None = None):
     )
 
 
-def plan_by_purpose(datasets: list[Dataset], purpose: str) -> PricePlan | None:
-    """The plan an agreement for ``purpose`` over ``datasets`` gets: a current plan that
-    serves the purpose and covers every resource. Governance and welfare: free plans only;
-    industry and commercial: priced plans only; research: a plan serving research, the
-    cheapest-looking kind first (free, then priced)."""
+def plans_for_purpose(datasets: list[Dataset], purpose: str) -> list[PricePlan]:
+    """Current plans an agreement for ``purpose`` over ``datasets`` may get, best first:
+    plans that serve the purpose and cover every resource. Governance and welfare: free
+    plans only; industry and commercial: priced plans only; research: a plan serving
+    research, the cheapest-looking kind first (free, then priced)."""
     plans = current_plans()
     for dataset in datasets:
         plans = plans.filter(datasets=dataset)
     fitting = [p for p in plans.distinct().order_by("id") if purpose in p.purposes]
     if purpose in FREE_PURPOSES:
-        fitting = [p for p in fitting if p.is_free]
-    elif purpose in PAID_PURPOSES:
-        fitting = [p for p in fitting if not p.is_free]
-    else:
-        fitting.sort(key=lambda p: (not p.is_free, p.id))
+        return [p for p in fitting if p.is_free]
+    if purpose in PAID_PURPOSES:
+        return [p for p in fitting if not p.is_free]
+    return sorted(fitting, key=lambda p: (not p.is_free, p.id))
+
+
+def plan_by_purpose(datasets: list[Dataset], purpose: str) -> PricePlan | None:
+    fitting = plans_for_purpose(datasets, purpose)
     return fitting[0] if fitting else None
 
 
-def assign_plan(agreement: Agreement) -> PricePlan | None:
-    """Choose the agreement's plan by its purpose, when it is issued. Refuses (rolling
-    back the approval) industry or commercial use with no approved paid plan."""
+def assign_plan(agreement: Agreement, choice: str | None = None) -> PricePlan | None:
+    """The agreement's plan, when it is issued: the reviewer's ``choice`` (a plan code)
+    among the plans its purpose allows, else the first of them. Refuses (rolling back the
+    approval) a choice the purpose does not allow, and industry or commercial use with no
+    approved paid plan."""
     datasets = list(agreement.datasets.all())
-    plan = plan_by_purpose(datasets, agreement.purpose)
+    fitting = plans_for_purpose(datasets, agreement.purpose)
+    if choice:
+        plan = next((p for p in fitting if p.code == choice), None)
+        if plan is None:
+            raise ValidationError(
+                {
+                    "plan": _("The plan %(code)s does not serve this purpose and these resources.")
+                    % {"code": choice}
+                }
+            )
+    else:
+        plan = fitting[0] if fitting else None
     if plan is None:
         if agreement.purpose in PAID_PURPOSES:
             raise ValidationError(

@@ -1,7 +1,5 @@
-"""Where the portal meets billing (price plans, metering, statements). Statements come
-from ``billing.statements.visible_to``. Billing assigns an agreement's plan by purpose
-when it is issued and only the data authority may move it (``set_agreement_plan``), so
-the reviewer's form offers no plan choice yet."""
+"""Where the portal meets billing: the plans a reviewer may choose on approval (those
+the application's purpose allows; billing enforces the same rule), and statements."""
 
 from __future__ import annotations
 
@@ -11,13 +9,15 @@ from gongshu.access.models import Application
 
 
 def plan_choices(application: Application) -> list[tuple[str, str]]:
-    """Price plans a reviewer may attach on approval; none without the billing app."""
-    return []
+    """The price plans the application's purpose allows, for the reviewer to choose from
+    (the first is what billing assigns when none is chosen)."""
+    from gongshu.billing import services as billing_services
 
-
-def apply_plan(actor: Any, application: Application, plan: str | None) -> None:
-    """Attach the chosen plan to the agreement; nothing to do without the billing app."""
-    return None
+    datasets = [r.dataset for r in application.resources.select_related("dataset")]
+    return [
+        (plan.code, f"{plan.name} ({plan.get_kind_display()})")
+        for plan in billing_services.plans_for_purpose(datasets, application.purpose)
+    ]
 
 
 def statements(principal: Any) -> list[Any]:

@@ -113,6 +113,8 @@ class ReviewForm(forms.Form):
                 masks[name] = {"kind": kind}
         if masks:
             terms["masks"] = masks
+        if data.get("plan"):
+            terms["plan"] = data["plan"]
         return terms
 
 

@@ -72,3 +72,30 @@ def test_it_gives_commercial_use_the_paid_plan(setting, login, data_authority):
     app_id = _apply(login, "commercial", "org-z")
     assert _approve(provider, app_id).status_code == 200
     assert AgreementPlan.objects.get(agreement__application_id=app_id).plan == paid
+
+
+def _approve_with_plan(client, app_id: int, plan: str):
+    return client.post(
+        f"/api/v1/applications/{app_id}/review",
+        {"verdict": "approve", "terms": {"plan": plan}},
+        content_type="application/json",
+    )
+
+
+def test_the_reviewer_may_choose_among_the_plans_the_purpose_allows(setting, login, data_authority):
+    dataset, *_rest, provider = setting
+    f.plan(data_authority, [dataset], code="paid-basic", purposes=["commercial"])
+    premium = f.plan(data_authority, [dataset], code="paid-premium", unit_price="0.02", purposes=["commercial"])  # fmt: skip
+    app_id = _apply(login, "commercial", "org-c")
+    assert _approve_with_plan(provider, app_id, "paid-premium").status_code == 200
+    assert AgreementPlan.objects.get(agreement__application_id=app_id).plan == premium
+
+
+def test_a_plan_the_purpose_does_not_allow_is_refused(setting, login, data_authority):
+    dataset, *_rest, provider = setting
+    f.plan(data_authority, [dataset], code="paid", purposes=["commercial"])
+    app_id = _apply(login, "public_welfare", "org-w")
+    response = _approve_with_plan(provider, app_id, "paid")
+    assert response.status_code == 400
+    assert "plan" in response.json()["errors"]
+    assert not Agreement.objects.exists()

@@ -161,7 +161,6 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
                 comment=data["comment"],
                 terms=form.terms() if data["verdict"] == "approve" else None,
             )
-            billing.apply_plan(caller, application, data.get("plan"))
         except ValidationError as exc:
             errors_into(form, exc, {"terms": None})
         else:
