@@ -3,6 +3,7 @@ for every error a client can act on: ``{"detail": ..., "errors": {field: [messag
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
@@ -71,6 +72,14 @@ def rule_broken(request: HttpRequest, exc: DjangoValidationError):
         errors = {"__all__": [str(m) for m in exc.messages]}
     return api.create_response(
         request, {"detail": _("The request breaks a rule."), "errors": errors}, status=400
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: PermissionDenied):
+    # Services raise PermissionDenied with the reason; clients get it as JSON, not HTML.
+    return api.create_response(
+        request, {"detail": str(exc) or _("You may not do this.")}, status=403
     )
 
 

@@ -3,10 +3,7 @@ parse, call ``services``, shape. Whoever may not see an application or agreement
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -40,14 +37,6 @@ from gongshu.orgs.schemas import ErrorOut
 
 router = Router(tags=["access"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-
-
-@contextmanager
-def _forbidden_as_403() -> Iterator[None]:
-    try:
-        yield
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc) or _("You may not do this.")) from None
 
 
 def _applications_for(principal: Principal) -> QuerySet[Application]:
@@ -175,17 +164,16 @@ def create_application(request: HttpRequest, payload: ApplicationIn):
                 {"resources": _("No resource named %(n)s.") % {"n": wanted.dataset}}
             )
         resources.append((dataset, wanted.fields))
-    with _forbidden_as_403():
-        app = services.submit(
-            principal,
-            organization=organization,
-            resources=resources,
-            channel=payload.channel,
-            purpose=payload.purpose,
-            description=payload.description,
-            period_start=payload.period_start,
-            period_end=payload.period_end,
-        )
+    app = services.submit(
+        principal,
+        organization=organization,
+        resources=resources,
+        channel=payload.channel,
+        purpose=payload.purpose,
+        description=payload.description,
+        period_start=payload.period_start,
+        period_end=payload.period_end,
+    )
     return Status(201, _application_out(_applications_for(principal).get(pk=app.pk)))
 
 
@@ -203,8 +191,7 @@ def get_application(request: HttpRequest, app_id: int):
 def review_application(request: HttpRequest, app_id: int, payload: ReviewIn):
     app = get_object_or_404(_applications_for(request.auth), pk=app_id)
     terms = payload.terms.dict(exclude_none=True) if payload.terms else None
-    with _forbidden_as_403():
-        services.review(request.auth, app, payload.verdict, comment=payload.comment, terms=terms)
+    services.review(request.auth, app, payload.verdict, comment=payload.comment, terms=terms)
     return _application_out(_applications_for(request.auth).get(pk=app_id))
 
 
@@ -215,8 +202,7 @@ def review_application(request: HttpRequest, app_id: int, payload: ReviewIn):
 )
 def withdraw_application(request: HttpRequest, app_id: int):
     app = get_object_or_404(_applications_for(request.auth), pk=app_id)
-    with _forbidden_as_403():
-        services.withdraw(request.auth, app)
+    services.withdraw(request.auth, app)
     return _application_out(_applications_for(request.auth).get(pk=app_id))
 
 
@@ -237,8 +223,7 @@ def get_agreement(request: HttpRequest, agreement_id: int):
 
 def _move(request: HttpRequest, agreement_id: int, move: str, reason: str) -> dict:
     agreement = get_object_or_404(_agreements_for(request.auth), pk=agreement_id)
-    with _forbidden_as_403():
-        services.change(request.auth, agreement, move, reason=reason)
+    services.change(request.auth, agreement, move, reason=reason)
     return _agreement_out(_agreements_for(request.auth).get(pk=agreement_id))
 
 
@@ -277,8 +262,7 @@ def revoke_agreement(request: HttpRequest, agreement_id: int, payload: ReasonIn)
 )
 def amend_policy(request: HttpRequest, agreement_id: int, payload: PolicyIn):
     agreement = get_object_or_404(_agreements_for(request.auth), pk=agreement_id)
-    with _forbidden_as_403():
-        services.amend_policy(request.auth, agreement, payload.policy)
+    services.amend_policy(request.auth, agreement, payload.policy)
     return _agreement_out(_agreements_for(request.auth).get(pk=agreement_id))
 
 

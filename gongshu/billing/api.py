@@ -5,17 +5,14 @@ call the services, shape. A statement the caller may not see is a 404."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Status
-from ninja.errors import HttpError
 
 from gongshu.access.models import Agreement
 from gongshu.access.services import is_data_authority
@@ -42,14 +39,6 @@ from gongshu.orgs.schemas import ErrorOut
 
 router = Router(tags=["billing"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-
-
-@contextmanager
-def _forbidden_as_403() -> Iterator[None]:
-    try:
-        yield
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc) or _("You may not do this.")) from None
 
 
 def _month(text: str | None) -> dt.date:
@@ -101,8 +90,7 @@ def list_plans(request: HttpRequest, current: bool = True, dataset: str | None =
 def create_plan(request: HttpRequest, payload: PlanIn):
     """A new approved price plan (data authority), checked against the price caps."""
     values = _plan_values(payload)
-    with _forbidden_as_403():
-        plan = services.write_plan(request.auth, **values)
+    plan = services.write_plan(request.auth, **values)
     return Status(201, _plan_out(plan))
 
 
@@ -114,8 +102,7 @@ def create_plan(request: HttpRequest, payload: PlanIn):
 def revise_plan(request: HttpRequest, plan_id: int, payload: PlanRevisionIn):
     """A new version of the plan; recorded usage keeps the prices it was recorded with."""
     plan = get_object_or_404(PricePlan, pk=plan_id)
-    with _forbidden_as_403():
-        new = services.revise_plan(request.auth, plan, **_plan_values(payload))
+    new = services.revise_plan(request.auth, plan, **_plan_values(payload))
     return Status(201, _plan_out(new))
 
 
@@ -126,8 +113,7 @@ def list_caps(request: HttpRequest):
 
 @router.put("/price-caps/{kind}", response={200: CapOut, **ERRORS}, auth=require_scope("write"))
 def set_cap(request: HttpRequest, kind: str, payload: CapIn):
-    with _forbidden_as_403():
-        return services.set_cap(request.auth, kind, **payload.dict())
+    return services.set_cap(request.auth, kind, **payload.dict())
 
 
 def agreements_for(principal: Principal) -> QuerySet[Agreement]:
@@ -213,9 +199,8 @@ def list_statements(request: HttpRequest, month: str | None = None, payment: str
 )
 def issue_statements(request: HttpRequest, payload: IssueIn):
     """Aggregate the month and issue every statement not yet issued (data authority)."""
-    with _forbidden_as_403():
-        services.require_authority(request.auth)
-        made = statements.issue_month(statements.parse_month(payload.month), request.auth)
+    services.require_authority(request.auth)
+    made = statements.issue_month(statements.parse_month(payload.month), request.auth)
     return [_statement_out(s) for s in made]
 
 
@@ -247,8 +232,7 @@ def export_statement(request: HttpRequest, number: str, fmt: str):
 )
 def mark_payment(request: HttpRequest, number: str, payload: PaymentIn):
     """Mark a statement paid or unpaid (payment itself happens elsewhere)."""
-    with _forbidden_as_403():
-        statement = statements.set_payment(request.auth, _statement(request, number), payload.paid)
+    statement = statements.set_payment(request.auth, _statement(request, number), payload.paid)
     return _statement_out(statement)
 
 
@@ -260,8 +244,7 @@ def mark_payment(request: HttpRequest, number: str, payload: PaymentIn):
 def credit_statement(request: HttpRequest, number: str, payload: CreditIn):
     """Correct an issued statement with a credit note (the statement itself never changes)."""
     statement = _statement(request, number)
-    with _forbidden_as_403():
-        statements.credit(request.auth, statement, payload.amount, payload.reason)
+    statements.credit(request.auth, statement, payload.amount, payload.reason)
     return Status(201, _statement_out(Statement.objects.get(pk=statement.pk)))
 
 

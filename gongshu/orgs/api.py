@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Status
-from ninja.errors import HttpError
 
 from gongshu.ops.auth import require_scope, session_login, signed_in
 from gongshu.orgs import services
@@ -29,14 +26,6 @@ from gongshu.orgs.schemas import (
 )
 
 router = Router(tags=["identity"])
-
-
-@contextmanager
-def _forbidden_as_403() -> Iterator[None]:
-    try:
-        yield
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc) or _("You may not do this.")) from None
 
 
 @router.get("/me", response=MeOut, auth=signed_in, summary="Who the credential speaks for")
@@ -121,8 +110,7 @@ def grant_role(request: HttpRequest, code: str, payload: MemberWrite):
     user = get_user_model().objects.filter(username=payload.username).first()
     if user is None:
         raise ValidationError({"username": _("No user has this username.")})
-    with _forbidden_as_403():
-        membership = services.grant_role(request.auth, user, organization, payload.role)
+    membership = services.grant_role(request.auth, user, organization, payload.role)
     return Status(201, membership)
 
 
@@ -136,7 +124,6 @@ def grant_role(request: HttpRequest, code: str, payload: MemberWrite):
 def revoke_role(request: HttpRequest, code: str, username: str, role: Role):
     organization = _organization_for_roles(request, code)
     user = get_object_or_404(get_user_model(), username=username)
-    with _forbidden_as_403():
-        if not services.revoke_role(request.auth, user, organization, role):
-            raise Http404
+    if not services.revoke_role(request.auth, user, organization, role):
+        raise Http404
     return Status(204, None)
