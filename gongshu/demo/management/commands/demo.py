@@ -26,4 +26,4 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data is loaded."))
         self.stdout.write("Demo logins (username / password / role):")
         for login in logins:
-            self.stdout.write(f"  {login['username']:<14} {login['password']:<22} {login['role']}")
+            self.stdout.write(f"  {login['username']:<20} {login['password']:<18} {login['role']}")

@@ -71,4 +71,4 @@ class Command(BaseCommand):
         if logins.exists():
             out.write("  Demo logins (username / password / role):")
             for login in json.loads(logins.read_text(encoding="utf-8")):
-                out.write(f"    {login['username']:<14} {login['password']:<22} {login['role']}")
+                out.write(f"    {login['username']:<20} {login['password']:<18} {login['role']}")
