@@ -1,3 +1,4 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from gongshu.portal.views import access, account, auth, authority, catalog, provider
@@ -9,7 +10,7 @@ urlpatterns = [
     path("datasets/<slug:name>/", catalog.dataset_detail, name="dataset"),
     path("datasets/<slug:name>/apply/", access.apply, name="apply"),
     path("login/", auth.LoginView.as_view(), name="login"),
-    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("applications/", access.my_applications, name="applications"),
     path("applications/<int:pk>/", access.application_detail, name="application"),
     path("applications/<int:pk>/withdraw/", access.withdraw, name="withdraw"),

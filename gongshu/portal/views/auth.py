@@ -27,7 +27,3 @@ class LoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["demo_logins"] = demo_logins()
         return context
-
-
-class LogoutView(auth_views.LogoutView):
-    pass
