@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -61,6 +62,16 @@ def as_slug(value: str | None) -> str | None:
     if SLUG.match(value):
         return value
     return slugify(value)[:100].strip("-") or None
+
+
+def valid_email(value: str | None) -> str | None:
+    """``value`` when it is an e-mail address; other catalogs hold all sorts of text in
+    their contact fields, and a bad one should drop the contact, not the resource."""
+    try:
+        validate_email(value or "")
+    except ValidationError:
+        return None
+    return value
 
 
 def reasons(error: ValidationError) -> str:

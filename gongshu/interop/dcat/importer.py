@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from rdflib import Graph, Literal, URIRef
 from rdflib.util import guess_format
@@ -36,7 +35,13 @@ from gongshu.interop.dcat.vocab import (
     VCARD,
 )
 from gongshu.interop.harvest import data
-from gongshu.interop.upsert import Report, as_slug, ensure_organization, upsert_dataset
+from gongshu.interop.upsert import (
+    Report,
+    as_slug,
+    ensure_organization,
+    upsert_dataset,
+    valid_email,
+)
 
 DEFAULT_DOMAIN = Domain.ECONOMY  # for datasets whose theme names no Gongshu domain
 _FORMATS = {
@@ -183,12 +188,9 @@ def dataset_values(graph: Graph, node, provider) -> dict[str, Any]:
     contact = graph.value(node, DCAT.contactPoint)
     if contact is not None:
         values["contact_name"] = (_one(graph, contact, VCARD.fn) or "")[:100]
-        email = (_one(graph, contact, VCARD.hasEmail) or "").removeprefix("mailto:")
-        try:
-            validate_email(email)
+        email = valid_email((_one(graph, contact, VCARD.hasEmail) or "").removeprefix("mailto:"))
+        if email:
             values["contact_email"] = email
-        except ValidationError:
-            pass
     for distribution in graph.objects(node, DCAT.distribution):
         licence = _reverse(LICENCE_IRIS, _one(graph, distribution, DCTERMS.license))
         licence = licence or _tail(_one(graph, distribution, DCTERMS.license) or "")

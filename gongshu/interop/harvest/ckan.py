@@ -10,8 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 import ckanapi
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from gongshu.catalog.models import Dataset
@@ -20,7 +18,13 @@ from gongshu.interop import http
 from gongshu.interop.ckan.mapping import EXTRA_FIELDS
 from gongshu.interop.harvest import data
 from gongshu.interop.harvest.state import State
-from gongshu.interop.upsert import Report, as_slug, ensure_organization, upsert_dataset
+from gongshu.interop.upsert import (
+    Report,
+    as_slug,
+    ensure_organization,
+    upsert_dataset,
+    valid_email,
+)
 
 PAGE = 100
 ORG_PAGE = 25  # CKAN's cap on organization_list with all_fields
@@ -103,11 +107,9 @@ def package_values(package: dict, provider) -> dict[str, Any]:
     licence = licence if licence in LICENCES else CKAN_LICENCES.get(licence)
     if licence:
         values["licence"] = licence
-    try:
-        validate_email(package.get("maintainer_email") or "")
-        values["contact_email"] = package["maintainer_email"]
-    except ValidationError:
-        pass
+    email = valid_email(package.get("maintainer_email"))
+    if email:
+        values["contact_email"] = email
     return values
 
 
