@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -23,16 +22,8 @@ def today() -> dt.date:
 
 
 def _counter(agreement_id: int, day: dt.date) -> int:
-    found = DailyUsage.objects.filter(agreement_id=agreement_id, day=day).values_list(
-        "pk", flat=True
-    )
-    if found:
-        return found[0]
-    try:
-        with transaction.atomic():
-            return DailyUsage.objects.create(agreement_id=agreement_id, day=day).pk
-    except IntegrityError:  # another reader created it first
-        return DailyUsage.objects.get(agreement_id=agreement_id, day=day).pk
+    # get_or_create re-reads the row when a concurrent reader created it first.
+    return DailyUsage.objects.get_or_create(agreement_id=agreement_id, day=day)[0].pk
 
 
 def take_call(agreement_id: int, limit: int | None) -> int | None:

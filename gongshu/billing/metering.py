@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
@@ -43,16 +43,8 @@ def is_hard_quota(plan: PricePlan) -> bool:
 
 
 def _counter(agreement_id: int, month: dt.date) -> int:
-    found = MonthlyQuota.objects.filter(agreement_id=agreement_id, month=month).values_list(
-        "pk", flat=True
-    )
-    if found:
-        return found[0]
-    try:
-        with transaction.atomic():
-            return MonthlyQuota.objects.create(agreement_id=agreement_id, month=month).pk
-    except IntegrityError:  # another reader created it first
-        return MonthlyQuota.objects.get(agreement_id=agreement_id, month=month).pk
+    # get_or_create re-reads the row when a concurrent reader created it first.
+    return MonthlyQuota.objects.get_or_create(agreement_id=agreement_id, month=month)[0].pk
 
 
 def take_quota(agreement_id: int, plan: PricePlan | None) -> int | None:
