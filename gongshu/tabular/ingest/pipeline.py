@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from gongshu.tabular.ingest import IngestError, formats
 from gongshu.tabular.ingest import validate as v
+from gongshu.tabular.ingest.profile import footer_stats
 from gongshu.tabular.ingest.profile import profile as profile_of
 
 
@@ -135,7 +136,10 @@ def convert(
                 len(schema["fields"]),
             )
         progress.phase("validating")
-        errors, counts = v.check_table(con, relation, schema)
+        stats = footer_stats(con, out, schema)
+        errors, counts = v.check_table(
+            con, relation, schema, {name: s.nulls for name, s in stats.items()}
+        )
         if errors:
             raise _reject(
                 _("The file does not match its Table Schema."),
@@ -146,7 +150,7 @@ def convert(
                 rows,
             )
         progress.phase("profiling")
-        column_profile = profile_of(con, f"read_parquet({v.lit(str(out))})", schema)
+        column_profile = profile_of(con, out, schema, stats)
     except duckdb.Error as exc:
         raise IngestError(
             _("The file could not be read: %(error)s") % {"error": _duck_message(exc)}

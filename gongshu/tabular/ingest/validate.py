@@ -257,9 +257,13 @@ def collect_rejects(con, schema: dict, delimiter: str) -> tuple[list[dict], list
     return errors, counts
 
 
-def check_table(con, table: str, schema: dict) -> tuple[list[dict], list[dict]]:
+def check_table(
+    con, table: str, schema: dict, known_nulls: dict[str, int] | None = None
+) -> tuple[list[dict], list[dict]]:
     """Required values and unique keys, as aggregates over the written table. ``table`` is
-    a DuckDB relation with a ``__row`` column holding the 0-based data row."""
+    a DuckDB relation with a ``__row`` column holding the 0-based data row;
+    ``known_nulls`` are null counts already known (from the Parquet footer), not
+    counted again."""
     limit = settings.INGEST_REPORT_EXAMPLES
     errors: list[dict] = []
     counts: list[dict] = []
@@ -272,9 +276,15 @@ def check_table(con, table: str, schema: dict) -> tuple[list[dict], list[dict]]:
         if (f.get("constraints") or {}).get("required") or f["name"] in primary_key
     ]
     if required:
-        selects = ", ".join(f"count(*) FILTER (WHERE {ident(n)} IS NULL)" for n in required)
-        nulls = con.execute(f"SELECT {selects} FROM {table}").fetchone()
-        for name, n in zip(required, nulls, strict=True):
+        known_nulls = known_nulls or {}
+        unknown = [n for n in required if n not in known_nulls]
+        counted = {}
+        if unknown:
+            selects = ", ".join(f"count(*) FILTER (WHERE {ident(n)} IS NULL)" for n in unknown)
+            found = con.execute(f"SELECT {selects} FROM {table}").fetchone()
+            counted = dict(zip(unknown, found, strict=True))
+        for name in required:
+            n = known_nulls[name] if name in known_nulls else counted[name]
             if not n:
                 continue
             counts.append({"type": "constraint-error", "fieldName": name, "count": n})
