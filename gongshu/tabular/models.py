@@ -74,6 +74,8 @@ class Ingest(models.Model):
     source_name = models.CharField(_("file name"), max_length=255)
     staged_path = models.CharField(_("staged file"), max_length=500)
     source_format = models.CharField(_("format"), max_length=16, blank=True)
+    # Hashed while an upload streams to staging; empty for a server file (hashed in the run).
+    source_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True)
     bytes_total = models.BigIntegerField(_("bytes"), default=0)
     bytes_done = models.BigIntegerField(_("bytes processed"), default=0)
     rows_done = models.BigIntegerField(_("rows processed"), default=0)

@@ -11,10 +11,12 @@ staging directory, which ``cleanup_staging`` removes.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.conf import settings
@@ -74,14 +76,17 @@ def start_ingest(
     if upload is not None:
         staging = storage.new_staging_dir()
         target = staging / "source"
+        digest = hashlib.sha256()
         try:
             with open(target, "wb") as out:
                 for chunk in upload.chunks(formats.CHUNK):
                     out.write(chunk)
+                    digest.update(chunk)
             size = target.stat().st_size
+            source_sha = digest.hexdigest()
             if upload.size is not None and size != upload.size:
                 raise ValidationError({"file": _("The upload was cut off; send it again.")})
-            if expected_sha256 and formats.sha256_of(target) != expected_sha256.lower():
+            if expected_sha256 and source_sha != expected_sha256.lower():
                 raise ValidationError(
                     {
                         "file": _(
@@ -100,10 +105,11 @@ def start_ingest(
         path = Path(server_path).resolve()
         if not path.is_file():
             raise ValidationError({"file": _("No file at %(path)s.") % {"path": path}})
-        name, size = path.name, path.stat().st_size
+        name, size, source_sha = path.name, path.stat().st_size, ""
     return Ingest.objects.create(
         dataset=dataset,
         source_name=name[:255],
+        source_sha256=source_sha,
         staged_path=str(path),
         bytes_total=size,
         declared_schema=schema,
@@ -193,14 +199,28 @@ def run_ingest(ingest_id: int, listener: Listener | None = None) -> Ingest:
     work = storage.new_staging_dir()
     source = Path(ingest.staged_path)
     try:
-        recorder.phase("hashing source")
         if not source.is_file():
             raise IngestError(_("The uploaded file is gone; upload it again."))
-        source_sha = formats.sha256_of(source)
-        same = Version.objects.filter(dataset=ingest.dataset, source_sha256=source_sha).first()
-        if same is not None:
-            return _unchanged(ingest, same)
-        outcome = pipeline.convert(source, work, _declared(ingest), recorder, ingest.bytes_total)
+        if ingest.source_sha256:
+            same = _version_from_source(ingest.dataset, ingest.source_sha256)
+            if same is not None:
+                return _unchanged(ingest, same)
+            source_sha = ingest.source_sha256
+            outcome = pipeline.convert(
+                source, work, _declared(ingest), recorder, ingest.bytes_total
+            )
+        else:
+            # A server file was not hashed on the way in; hashing it beside the conversion
+            # (hashlib and DuckDB both release the GIL) costs less than before it.
+            with ThreadPoolExecutor(1, thread_name_prefix="ingest-hash") as pool:
+                hashing = pool.submit(formats.sha256_of, source)
+                outcome = pipeline.convert(
+                    source, work, _declared(ingest), recorder, ingest.bytes_total
+                )
+                source_sha = hashing.result()
+            same = _version_from_source(ingest.dataset, source_sha)
+            if same is not None:
+                return _unchanged(ingest, same)
         same = Version.objects.filter(dataset=ingest.dataset, sha256=outcome.sha256).first()
         if same is not None:
             return _unchanged(ingest, same)
@@ -233,6 +253,10 @@ def run_ingest(ingest_id: int, listener: Listener | None = None) -> Ingest:
         ingest.refresh_from_db(fields=["status"])
         if ingest.status in FINAL and _is_staged_upload(ingest):
             storage.remove_staging_dir(Path(ingest.staged_path).parent)
+
+
+def _version_from_source(dataset: Dataset, source_sha: str) -> Version | None:
+    return Version.objects.filter(dataset=dataset, source_sha256=source_sha).first()
 
 
 def _unchanged(ingest: Ingest, version: Version) -> Ingest:
