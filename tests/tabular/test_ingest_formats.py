@@ -157,6 +157,26 @@ def test_a_declared_schema_checks_required_values_and_primary_keys(dataset, tmp_
     assert versions_on_disk() == []
 
 
+def test_a_composite_key_repeats_only_when_every_part_does(dataset, tmp_path):
+    schema = {
+        "fields": [{"name": "day", "type": "string"}, {"name": "site", "type": "integer"}],
+        "primaryKey": ["day", "site"],
+    }
+    unique = "day,site\nmon,1\nmon,2\ntue,1\n"
+    result = ingest(
+        dataset, write(tmp_path, "u.csv", unique), schema=services.declared_schema_from(schema)
+    )
+    assert result.status == IngestStatus.SUCCEEDED, result.report
+    repeated = unique + "tue,1\n"
+    result = ingest(
+        dataset, write(tmp_path, "r.csv", repeated), schema=services.declared_schema_from(schema)
+    )
+    assert result.status == IngestStatus.REJECTED
+    assert result.report["errorCounts"] == [
+        {"type": "primary-key", "fieldName": "day, site", "count": 2}
+    ]
+
+
 def test_an_inferred_type_that_later_rows_break_falls_back_to_text(dataset, tmp_path, settings):
     settings.INGEST_INFER_ROWS = 5
     data = "code\n" + "".join(f"{i}\n" for i in range(10)) + "A12\n"

@@ -206,16 +206,26 @@ def _csv_to_parquet(
         columns = ", ".join(f"{v.lit(h)}: {v.lit(v.duck_type(fields[h]))}" for h in header)
         select = ", ".join(v.ident(f["name"]) for f in schema["fields"])
         nulls = "[" + ", ".join(v.lit(value) for value in v.missing_values(schema)) + "]"
-        sql = (
+        reader = (
             f"COPY (SELECT {select} FROM read_csv({v.lit(str(path))}, header=true, "
             f"delim={v.lit(delimiter)}, quote='\"', escape='\"', auto_detect=false, "
-            f"columns={{{columns}}}, nullstr={nulls}, store_rejects=true, rejects_table='rejects', "
-            f"rejects_scan='rejects_scan', rejects_limit={int(settings.INGEST_REJECTS_LIMIT)}, "
-            f"max_line_size={int(settings.INGEST_MAX_LINE_SIZE)})) "
-            f"TO {v.lit(str(out))} (FORMAT parquet, COMPRESSION zstd)"
+            f"columns={{{columns}}}, nullstr={nulls}, "
+            f"max_line_size={int(settings.INGEST_MAX_LINE_SIZE)}"
         )
-        with _watch(con, progress, bytes_total):
-            con.execute(sql)
+        writer = f")) TO {v.lit(str(out))} (FORMAT parquet, COMPRESSION zstd)"
+        # Most files are valid: read strictly, which stops at the first bad row and costs
+        # less than keeping a reject table. Only a file that fails is read again with one,
+        # to report every bad row.
+        try:
+            _copy(con, reader + writer, progress, bytes_total)
+            return schema
+        except duckdb.Error:
+            out.unlink(missing_ok=True)
+        rejects = (
+            ", store_rejects=true, rejects_table='rejects', rejects_scan='rejects_scan', "
+            f"rejects_limit={int(settings.INGEST_REJECTS_LIMIT)}"
+        )
+        _copy(con, reader + rejects + writer, progress, bytes_total)
         errors, counts = v.collect_rejects(con, schema, delimiter)
         if not counts:
             return schema
@@ -247,6 +257,11 @@ def _csv_to_parquet(
             len(schema["fields"]),
         )
     return schema  # pragma: no cover - the loop returns or raises
+
+
+def _copy(con, sql: str, progress: Progress, bytes_total: int) -> None:
+    with _watch(con, progress, bytes_total):
+        con.execute(sql)
 
 
 _READERS = {
