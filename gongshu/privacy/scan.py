@@ -20,6 +20,8 @@ from gongshu.tabular.duck import Engine, ident, string_literal
 
 SAMPLE_ROWS = 2000
 SAMPLE_BLOCKS = 8  # contiguous blocks the sample is read in
+# Column types whose values can be identifiers (numbers such as phones are often integers).
+TEXT_LIKE = {"VARCHAR", "BIGINT", "INTEGER", "SMALLINT", "HUGEINT", "UBIGINT", "UINTEGER"}
 # A detector is a candidate when this share of the sample matches (or the name hints it).
 CANDIDATE_SHARE = 0.3
 # The share of a column's non-empty values that must match for the column to be tagged;
@@ -120,12 +122,17 @@ def _sample_ranges(rows: int, sample_rows: int) -> list[tuple[int, int]]:
     ]
 
 
-def _candidates(table, columns: list[str]) -> list[tuple[str, Detector, float, bool, float]]:
+def _candidates(
+    table, columns: list[str], types: dict[str, str]
+) -> list[tuple[str, Detector, float, bool, float]]:
     """Detectors worth confirming per column, judged on the sample. Each distinct value is
     checked once and weighted by its count: columns of codes and categories repeat a few
-    values, which makes the Python checks several times cheaper than per row."""
+    values, which makes the Python checks several times cheaper than per row. Dates,
+    decimals and flags hold no identifier; only a detector their name points at (a birth
+    date, a coordinate) looks at them."""
     found = []
     for column in columns:
+        by_name_only = types.get(column, "VARCHAR") not in TEXT_LIKE
         counted = [
             (entry["values"].as_py(), entry["counts"].as_py())
             for entry in table.column(column).drop_null().value_counts()
@@ -133,7 +140,7 @@ def _candidates(table, columns: list[str]) -> list[tuple[str, Detector, float, b
         non_empty = sum(n for _v, n in counted)
         for detector in DETECTORS:
             hinted = detector.hint.search(column) is not None
-            if detector.needs_hint and not hinted:
+            if (detector.needs_hint or by_name_only) and not hinted:
                 continue
             checks = [detector.check(v) for v, _n in counted]
             matched = sum(n for (_v, n), ok in zip(counted, checks, strict=True) if ok)
@@ -173,7 +180,11 @@ def scan_parquet(path: Path, columns: list[str], *, sample_rows: int = SAMPLE_RO
             f" file_row_number = true) WHERE {ranges}"
         ).to_arrow_table()
         sampled = table.num_rows
-        candidates = _candidates(table, columns)
+        types = {
+            name: kind
+            for name, kind, *_rest in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()  # noqa: S608
+        }
+        candidates = _candidates(table, columns, types)
         if not candidates:
             return Outcome([], sampled, total, time.perf_counter() - started)
         aggregates = ["count(*)"]

@@ -25,9 +25,6 @@ from gongshu.tabular.ingest.validate import duck_type, ident, lit
 
 NUMERIC = {"BIGINT", "DOUBLE", "INTEGER"}
 TOP_MAX_DISTINCT = 100_000  # above this, "most frequent values" is noise and costly
-# Types whose footer statistics DuckDB renders exactly as min(col)::VARCHAR would
-# (tests/tabular/test_profile.py compares the two on every one of them).
-FOOTER_TYPES = {"BIGINT", "INTEGER", "DOUBLE", "VARCHAR", "BOOLEAN", "DATE", "TIMESTAMP", "TIME"}
 
 
 @dataclass(frozen=True)
@@ -37,40 +34,48 @@ class ColumnStats:
     max: str | None
 
 
+# The footer's per-row-group values are text; each is cast back to a type whose order is
+# the column's (text order is not number order) to find the overall extremes.
+_ORDERED_AS = {
+    "BIGINT": "HUGEINT",
+    "INTEGER": "HUGEINT",
+    "DOUBLE": "DOUBLE",
+    "VARCHAR": "VARCHAR",
+    "BOOLEAN": "BOOLEAN",
+    "DATE": "DATE",
+    "TIMESTAMP": "TIMESTAMP",
+    "TIME": "TIME",
+}
+_ORDER_TYPES = sorted(set(_ORDERED_AS.values()))
+
+
 def footer_stats(con, path: Path, schema: dict) -> dict[str, ColumnStats]:
     """Nulls, min and max of each column whose statistics are complete and exact in every
-    row group; the others are left out for the caller to aggregate. One query over the
-    footer: the per-row-group values are text there, so each column's are cast back to its
-    type to find the overall extremes (text order is not number order)."""
-    fields = [f for f in schema["fields"] if duck_type(f) in FOOTER_TYPES]
-    if not fields:
-        return {}
+    row group; the others are left out for the caller to aggregate."""
     inexact = (
-        "stats_min_value IS NULL OR stats_max_value IS NULL OR NOT coalesce(min_is_exact, true)"
-        " OR NOT coalesce(max_is_exact, true) OR coalesce(stats_nan_count, 0) > 0"
+        "stats_null_count < row_group_num_rows AND (stats_min_value IS NULL"
+        " OR stats_max_value IS NULL OR NOT coalesce(min_is_exact, true)"
+        " OR NOT coalesce(max_is_exact, true) OR coalesce(stats_nan_count, 0) > 0)"
     )
-    parts = []
-    for i, field in enumerate(fields):
-        mine = f"path_in_schema = ${i + 1}"
-        kind = duck_type(field)
-        parts += [
-            f"count(*) FILTER ({mine})",
-            f"sum(stats_null_count) FILTER ({mine})",
-            f"count(*) FILTER ({mine} AND stats_null_count IS NULL)",
-            f"count(*) FILTER ({mine} AND stats_null_count < row_group_num_rows AND ({inexact}))",
-            f"min(TRY_CAST(stats_min_value AS {kind})) FILTER ({mine})::VARCHAR",
-            f"max(TRY_CAST(stats_max_value AS {kind})) FILTER ({mine})::VARCHAR",
-        ]
-    row = con.execute(
-        f"SELECT {', '.join(parts)} FROM parquet_metadata({lit(str(path))})",
-        [f["name"] for f in fields],
-    ).fetchone()
+    extremes = ", ".join(
+        f"min(TRY_CAST(stats_min_value AS {t}))::VARCHAR, max(TRY_CAST(stats_max_value AS {t}))::VARCHAR"
+        for t in _ORDER_TYPES
+    )
+    rows = con.execute(
+        "SELECT path_in_schema, sum(stats_null_count),"
+        " count(*) FILTER (WHERE stats_null_count IS NULL),"
+        f" count(*) FILTER (WHERE {inexact}), {extremes}"
+        f" FROM parquet_metadata({lit(str(path))}) GROUP BY path_in_schema"
+    ).fetchall()
+    by_name = {row[0]: row[1:] for row in rows}
     stats = {}
-    for i, field in enumerate(fields):
-        groups, nulls, unknown_nulls, unknown_range, lo, hi = row[i * 6 : i * 6 + 6]
-        if not groups or unknown_nulls or unknown_range:
+    for field in schema["fields"]:
+        found = by_name.get(field["name"])
+        order = _ORDERED_AS.get(duck_type(field))
+        if found is None or order is None or found[1] or found[2]:
             continue
-        stats[field["name"]] = ColumnStats(int(nulls), lo, hi)
+        at = 3 + 2 * _ORDER_TYPES.index(order)
+        stats[field["name"]] = ColumnStats(int(found[0]), found[at], found[at + 1])
     return stats
 
 
@@ -97,17 +102,6 @@ def profile(con, path: Path, schema: dict, stats: dict[str, ColumnStats] | None 
         if field["name"] in stats:
             known = stats[field["name"]]
             nulls, lo, hi = known.nulls, known.min, known.max
-        top = []
-        if distinct and distinct <= TOP_MAX_DISTINCT:
-            c = ident(field["name"])
-            top = [
-                {"value": value, "count": count}
-                for value, count in con.execute(
-                    f"SELECT {c}::VARCHAR, count(*) FROM {relation} WHERE {c} IS NOT NULL "
-                    f"GROUP BY {c} ORDER BY 2 DESC, 1 LIMIT ?",
-                    [settings.INGEST_PROFILE_TOP],
-                ).fetchall()
-            ]
         columns[field["name"]] = {
             "type": field.get("type", "string"),
             "nulls": nulls,
@@ -115,6 +109,25 @@ def profile(con, path: Path, schema: dict, stats: dict[str, ColumnStats] | None 
             "min": lo,
             "max": hi,
             "mean": mean,
-            "top": top,
+            "top": [],
         }
+    _add_top_values(con, relation, columns)
     return {"rows": rows, "columns": columns}
+
+
+def _add_top_values(con, relation: str, columns: dict) -> None:
+    """The most frequent values of each column with few distinct values, in one query:
+    a GROUP BY per column, run side by side."""
+    names = [
+        name for name, c in columns.items() if c["distinct"] and c["distinct"] <= TOP_MAX_DISTINCT
+    ]
+    if not names:
+        return
+    top = int(settings.INGEST_PROFILE_TOP)
+    query = " UNION ALL ".join(
+        f"(SELECT {i} AS i, {ident(name)}::VARCHAR AS value, count(*) AS n FROM {relation}"
+        f" WHERE {ident(name)} IS NOT NULL GROUP BY {ident(name)} ORDER BY 3 DESC, 2 LIMIT {top})"
+        for i, name in enumerate(names)
+    )
+    for i, value, count in con.execute(f"{query} ORDER BY 1, 3 DESC, 2").fetchall():
+        columns[names[i]]["top"].append({"value": value, "count": count})
