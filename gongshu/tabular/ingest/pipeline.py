@@ -198,7 +198,7 @@ def _csv_to_parquet(
     schema = declared
     if schema is None:
         progress.phase("inferring")
-        schema = v.infer_schema(path, delimiter, work_dir)
+        schema = v.infer_schema(path, delimiter)
     for attempt in (1, 2):
         progress.phase("converting")
         fields = {f["name"]: f for f in schema["fields"]}

@@ -18,6 +18,7 @@ as row 1, as frictionless and spreadsheets do.
 from __future__ import annotations
 
 import csv
+import itertools
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -76,23 +77,29 @@ def normalise_schema(descriptor: dict) -> dict:
     return out
 
 
-def infer_schema(path: Path, delimiter: str, work_dir: Path) -> dict:
-    """Infer types from the first rows with frictionless; the whole file is checked later."""
-    from frictionless import Detector, Dialect, Resource, formats
+# frictionless's candidate types in its order, less those stored as text anyway (year-month,
+# geopoint, duration, JSON): each candidate is tried on every sampled cell until it fails.
+FIELD_CANDIDATES = [
+    {"type": t}
+    for t in ("datetime", "time", "date", "integer", "number", "boolean", "year", "string")
+]
+
+
+def infer_schema(path: Path, delimiter: str) -> dict:
+    """Infer types from the first rows with frictionless's detector; the whole file is
+    checked later. The rows are parsed here, as DuckDB will parse them, and handed to the
+    detector directly rather than through a frictionless Resource re-reading a copy."""
+    from frictionless import Detector
 
     rows = settings.INGEST_INFER_ROWS
-    sample = work_dir / "sample.csv"
-    with open(path, encoding="utf-8-sig", newline="") as src, open(sample, "w") as out:
-        for number, line in enumerate(src):
-            if number > rows:
-                break
-            out.write(line)
-    dialect = Dialect(controls=[formats.CsvControl(delimiter=delimiter)])
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        labels = next(reader, [])
+        fragment = list(itertools.islice(reader, rows))
     missing = list(dict.fromkeys(["", *settings.INGEST_MISSING_VALUES]))
     detector = Detector(sample_size=rows, field_missing_values=missing)
-    resource = Resource(path=str(sample), format="csv", dialect=dialect, detector=detector)
-    resource.infer()
-    descriptor = resource.schema.to_descriptor()
+    schema = detector.detect_schema(fragment, labels=labels, field_candidates=FIELD_CANDIDATES)
+    descriptor = schema.to_descriptor()
     descriptor["missingValues"] = missing
     return normalise_schema(descriptor)
 
@@ -110,7 +117,7 @@ def warm_up() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sample = Path(tmp) / "warm.csv"
         sample.write_text("a,b\n1,x\n", encoding="utf-8")
-        infer_schema(sample, ",", Path(tmp))
+        infer_schema(sample, ",")
 
 
 def _error(kind: str, note: str, **extra: Any) -> dict:
