@@ -9,6 +9,10 @@ the standard ipad/opad construction — two vectorized hashes per value, no Pyth
 key is per scope: ``HMAC(SECRET_KEY, "mask:" + scope)``, where the gate sets the scope to
 the agreement id (``tighten(..., agreement_id=)``), so hashed values join within one
 agreement but not across agreements; public releases use the scope ``public``.
+
+Generalizing a date needs the column's DuckDB type to be cheap: a DATE or TIMESTAMP
+column goes straight to the date functions, anything else is formatted as text and
+parsed (bad values become null).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from gongshu.tabular.duck import string_literal
 
 KINDS = ("null", "redact", "keep", "hash", "pseudonym", "generalize")
 GENERALIZE_TO = ("age_band", "month", "year", "city", "province", "grid")
+# Generalizations of dates; their expression depends on the column's type (``_moment``).
+DATED = ("year", "month", "age_band")
 # How much a kind hides, for tightening: the stricter of two specs wins.
 STRICTNESS = {"keep": 1, "generalize": 1, "pseudonym": 2, "hash": 3, "redact": 4, "null": 5}
 
@@ -121,9 +127,22 @@ def _pseudonym(column: str, spec: dict) -> str:
     return f"({string_literal(spec['prefix'])} || upper(substr({digest}, 1, 10)))"
 
 
-def _generalize(column: str, spec: dict) -> str:
+# Types whose values generalize by date arithmetic on the value itself, not on its text.
+TEMPORAL = ("DATE", "TIMESTAMP")
+
+
+def _moment(column: str, kind: str | None) -> str:
+    """The value as a date or timestamp: itself when typed so, else its text parsed (a bad
+    value becomes NULL). Formatting a typed date to text and parsing it back costs 5× the
+    date function, so the column's DuckDB type, when known, picks the direct path."""
+    if kind in TEMPORAL:
+        return column
+    return f"TRY_CAST({_text(column)} AS TIMESTAMP)"
+
+
+def _generalize(column: str, spec: dict, kind: str | None = None) -> str:
     v = _text(column)
-    moment = f"TRY_CAST({v} AS TIMESTAMP)"
+    moment = _moment(column, kind)
     to = spec["to"]
     if to == "year":
         return f"strftime({moment}, '%Y')"
@@ -138,7 +157,9 @@ def _generalize(column: str, spec: dict) -> str:
     if to == "age_band":
         width = spec["width"]
         # A birth date (or timestamp) gives the age today; a number is taken as the age.
-        age = f"coalesce(date_diff('year', {moment}, current_date), TRY_CAST({v} AS DOUBLE))"
+        age = f"date_diff('year', {moment}, current_date)"
+        if kind not in TEMPORAL:
+            age = f"coalesce({age}, TRY_CAST({v} AS DOUBLE))"
         low = f"CAST(floor({age} / {width}) * {width} AS INTEGER)"
         # Out-of-range "ages" (a phone number in the wrong column) become null, not errors.
         return f"CASE WHEN {age} BETWEEN 0 AND 150 THEN {low} || '-' || ({low} + {width - 1}) END"
@@ -157,13 +178,20 @@ BUILDERS: dict[str, Callable[[str, dict], str]] = {
 }
 
 
-def expression(column: str, spec: dict) -> str:
+def expression(column: str, spec: dict, kind: str | None = None) -> str:
     """The SQL expression that replaces the quoted ``column``; the column itself when the
-    spec is empty."""
+    spec is empty. ``kind`` is the column's DuckDB type when the caller knows it."""
     if not spec:
         return column
     spec = validate(spec)
+    if spec["kind"] == "generalize":
+        return _generalize(column, spec, kind)
     return BUILDERS[spec["kind"]](column, spec)
+
+
+def needs_type(spec: dict) -> bool:
+    """Whether the expression for ``spec`` is cheaper when the column's type is known."""
+    return bool(spec) and spec.get("kind") == "generalize" and spec.get("to") in DATED
 
 
 def stricter(a: dict | None, b: dict | None) -> dict | None:

@@ -6,6 +6,7 @@ Parquet without a Decision applied inside the query.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -40,9 +41,22 @@ class Denied(Exception):
 # refused read than raw personal data.
 
 
-def mask_expression(column: str, spec: dict) -> str:
-    """The SQL expression that replaces the quoted ``column`` in the SELECT list."""
-    return masks.expression(column, spec)
+def mask_expression(column: str, spec: dict, kind: str | None = None) -> str:
+    """The SQL expression that replaces the quoted ``column`` in the SELECT list; ``kind``
+    is the column's DuckDB type in the stored file, when known."""
+    return masks.expression(column, spec, kind)
+
+
+@functools.lru_cache(maxsize=256)
+def stored_types(sha256: str) -> dict[str, str]:
+    """DuckDB types of a stored version's columns, from its Parquet footer; versions are
+    immutable, so the answer is cached per file."""
+    path = storage.version_path(sha256)
+    with Engine.shared() as engine:
+        rows = engine.con.execute(
+            f"DESCRIBE SELECT * FROM read_parquet({string_literal(str(path))})"  # noqa: S608
+        ).fetchall()
+    return {row[0]: row[1] for row in rows}
 
 
 # --- the gated source --------------------------------------------------------------------
@@ -77,9 +91,15 @@ class Source:
     def select(self, *, row_id: bool = True) -> tuple[str, list]:
         """SELECT of the visible, masked columns of the version's rows the caller may see.
         The gate's row filter applies to the raw columns, before masking."""
+        specs = {n: self.decision.masks.get(n, {}) for n in self.field_names}
+        types = (
+            stored_types(self.version.sha256)
+            if any(masks.needs_type(spec) for spec in specs.values())
+            else {}
+        )
         items = [
-            f"{mask_expression(ident(n), self.decision.masks.get(n, {}))} AS {ident(n)}"
-            for n in self.field_names
+            f"{mask_expression(ident(n), spec, types.get(n))} AS {ident(n)}"
+            for n, spec in specs.items()
         ]
         if row_id:
             items.append(f"file_row_number AS {ident(ROW_ID)}")

@@ -93,3 +93,19 @@ def test_a_policy_tightens_but_never_loosens():
     assert merged["x"]["kind"] == "null"  # malformed: fails closed
     sneaky = tighten({}, {"id": {"kind": "hash", "scope": "other"}}, agreement_id=9)
     assert sneaky["id"]["scope"] == "9"
+
+
+@pytest.mark.parametrize("kind", ["DATE", "TIMESTAMP"])
+@pytest.mark.parametrize(
+    "spec",
+    [{"kind": "generalize", "to": "year"}, {"kind": "generalize", "to": "month"},
+     {"kind": "generalize", "to": "age_band", "width": 10}],
+)  # fmt: skip
+def test_typed_dates_generalize_without_parsing_text_and_alike(kind, spec):
+    con = duckdb.connect()
+    values = f"SELECT CAST(unnest(['1990-05-17', '1949-12-31 23:59:59', NULL]) AS {kind}) AS v"
+    typed = masks.expression('"v"', spec, kind)
+    assert "TRY_CAST" not in typed and "VARCHAR" not in typed
+    untyped = masks.expression('"v"', spec)
+    rows = con.execute(f"SELECT {typed}, {untyped} FROM ({values})").fetchall()
+    assert all(fast == slow for fast, slow in rows) and rows[0][0] is not None
