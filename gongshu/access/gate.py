@@ -175,10 +175,7 @@ def _try(agreement: Agreement, dataset: Dataset, action: Action, purpose: str | 
         )
     known = resource_fields(dataset)
     try:
-        terms = policy.terms_for(agreement.policy, policy.dataset_urn(dataset), known)
-        row_filter = (
-            filters.compile(terms.row_filter, known) if terms and terms.row_filter else None
-        )
+        terms, row_filter = _terms(agreement, dataset, known)
     except ValidationError:
         return Decision(
             False,
@@ -229,12 +226,51 @@ def _try(agreement: Agreement, dataset: Dataset, action: Action, purpose: str | 
         )
     if plan_left is not None:
         left = plan_left if left is None else min(left, plan_left)
-    fields = terms.fields
-    if fields is not None and known is not None:
-        fields = tuple(f for f in fields if f in known)
+    shape = _restrictions(agreement, dataset, terms, row_filter, known)
     return Decision(
         True,
         _("Allowed under agreement #%(n)s.") % number,
+        fields=shape.fields,
+        row_filter=shape.row_filter,
+        masks=shape.masks,
+        quota_left=left,
+        agreement_id=agreement.pk,
+        channel=agreement.channel,
+        purpose=effective,
+        plan_id=plan.pk if plan is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class Restrictions:
+    """What a read allowed under an agreement is narrowed to, as in its Decision."""
+
+    fields: tuple[str, ...] | None
+    row_filter: tuple[str, tuple] | None
+    masks: dict[str, dict]
+
+
+def _terms(
+    agreement: Agreement, dataset: Dataset, known: set[str] | None
+) -> tuple[policy.Terms | None, tuple[str, tuple] | None]:
+    """The policy's terms for ``dataset`` and its compiled row filter; ValidationError
+    when the policy no longer fits the resource's fields."""
+    terms = policy.terms_for(agreement.policy, policy.dataset_urn(dataset), known)
+    row_filter = filters.compile(terms.row_filter, known) if terms and terms.row_filter else None
+    return terms, row_filter
+
+
+def _restrictions(
+    agreement: Agreement,
+    dataset: Dataset,
+    terms: policy.Terms,
+    row_filter: tuple[str, tuple] | None,
+    known: set[str] | None,
+) -> Restrictions:
+    fields = terms.fields
+    if fields is not None and known is not None:
+        fields = tuple(f for f in fields if f in known)
+    return Restrictions(
         fields=fields,
         row_filter=row_filter,
         # Defaults by field tag and channel (gongshu/privacy), tightened by the policy.
@@ -243,12 +279,23 @@ def _try(agreement: Agreement, dataset: Dataset, action: Action, purpose: str | 
             terms.masks,
             agreement_id=agreement.pk,
         ),
-        quota_left=left,
-        agreement_id=agreement.pk,
-        channel=agreement.channel,
-        purpose=effective,
-        plan_id=plan.pk if plan is not None else None,
     )
+
+
+def restrictions(agreement: Agreement, dataset: Dataset) -> Restrictions | None:
+    """The projection, row filter and masks an allowed read of ``dataset`` under
+    ``agreement`` gets, exactly as ``authorize`` would put them in its Decision — without
+    deciding anything (no period, action, purpose or quota check, nothing audited). For
+    building masked copies ahead of reads; None when the policy does not cover the
+    resource or no longer fits it."""
+    known = resource_fields(dataset)
+    try:
+        terms, row_filter = _terms(agreement, dataset, known)
+    except ValidationError:
+        return None
+    if terms is None:
+        return None
+    return _restrictions(agreement, dataset, terms, row_filter, known)
 
 
 def _organization(principal: Any, dataset: Dataset, decision: Decision) -> str | None:

@@ -5,6 +5,8 @@ audit entry in one transaction, and notifies the parties.
 Workflow: submitted → provider review → (data authority review when any resource is
 important) → approved (an agreement is issued) or rejected with a reason; the applicant
 may withdraw while it is open. An agreement is active, suspended, revoked or expired.
+Its masked copies (tabular/masked_copies.py) follow: built once it is active or amended,
+removed when it is suspended, revoked or expired.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from gongshu.catalog.models import Dataset
 from gongshu.catalog.vocabulary import Level, OpeningAttribute, SharingAttribute, Status
 from gongshu.orgs.models import Organization, OrgKind, Role
 from gongshu.orgs.principal import Principal
+from gongshu.tabular import masked_copies
 
 # The longest period one application may ask for. [check] No source names a maximum.
 MAX_PERIOD_DAYS = 3 * 366
@@ -330,6 +333,7 @@ def _issue(application: Application) -> Agreement:
     _validate(document, agreement)
     agreement.policy = document
     agreement.save(update_fields=["policy"])
+    masked_copies.agreement_changed(agreement.pk, active=True)
     return agreement
 
 
@@ -396,6 +400,8 @@ def _set_status(actor: Any, agreement: Agreement, status: str, reason: str, acti
     agreement.status = status
     agreement.reason = reason
     agreement.save(update_fields=["status", "reason", "updated_at"])
+    # Masked copies exist while reads may use them (tabular/masked_copies.py).
+    masked_copies.agreement_changed(agreement.pk, active=status == AgreementStatus.ACTIVE)
     _audit(actor, action, agreement, reason=reason)
     application = agreement.application
     notify.send(
@@ -420,6 +426,8 @@ def amend_policy(actor: Principal, agreement: Agreement, document: dict) -> Agre
         agreement.policy = document
         agreement.save(update_fields=["policy", "updated_at"])
         _audit(actor, "agreement.amend", agreement)
+        if agreement.status == AgreementStatus.ACTIVE:
+            masked_copies.agreement_changed(agreement.pk, active=True)
     return agreement
 
 

@@ -12,7 +12,8 @@ agreement but not across agreements; public releases use the scope ``public``.
 
 Generalizing a date needs the column's DuckDB type to be cheap: a DATE or TIMESTAMP
 column goes straight to the date functions, anything else is formatted as text and
-parsed (bad values become null).
+parsed (bad values become null). Reads under a Decision that masks usually read a masked
+copy instead (tabular/masked_copies.py), written once by these same expressions.
 """
 
 from __future__ import annotations
@@ -168,6 +169,8 @@ def _generalize(column: str, spec: dict, kind: str | None = None) -> str:
     return f"round(floor({number} / {cell}) * {cell}, 6)"
 
 
+# Masked copies (tabular/masked_copies.py) keep what these expressions returned: when one
+# returns something else for the same spec, bump masked_copies.FORMAT.
 BUILDERS: dict[str, Callable[[str, dict], str]] = {
     "null": _null,
     "redact": _redact,

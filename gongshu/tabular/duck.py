@@ -77,7 +77,7 @@ class Engine:
     def shared(cls) -> Engine:
         """A cursor on this process's shared, locked database, for SQL the engine writes
         itself (the rows API): opening a database costs ~13 ms, a cursor ~0.03 ms. It may
-        read every stored version, so untrusted SQL never runs here."""
+        read every stored version and masked copy, so untrusted SQL never runs here."""
         engine = cls.__new__(cls)
         engine.scratch = None
         engine.con = _shared_database().cursor()
@@ -133,7 +133,9 @@ def _shared_database() -> duckdb.DuckDBPyConnection:
                 with contextlib.suppress(duckdb.Error):
                     old.close()
             _shared.clear()
-            versions = Path(settings.DATA_DIR).resolve() / "versions"
+            data = Path(settings.DATA_DIR).resolve()
+            # Stored versions and their masked copies (tabular/masked_copies.py).
+            readable = [f"{data / 'versions'}/", f"{data / 'masked'}/"]
             database = duckdb.connect(
                 ":memory:",
                 config={
@@ -145,7 +147,7 @@ def _shared_database() -> duckdb.DuckDBPyConnection:
                     "python_enable_replacements": False,
                 },
             )
-            database.execute("SET allowed_directories = ?", [[f"{versions}/"]])
+            database.execute("SET allowed_directories = ?", [readable])
             database.execute("SET enable_external_access = false")
             database.execute("SET lock_configuration = true")
             _shared[key] = database

@@ -1,7 +1,8 @@
 """The one way to read table data: ``open`` asks the gate and returns a gated source whose
 SQL already carries the Decision (projection, row filter, masks); ``read`` answers the
 rows API from it. Read-only SQL and exports build on ``open`` too, so no path reads
-Parquet without a Decision applied inside the query.
+Parquet without a Decision applied inside the query — or read from the Decision's masked
+copy, which the same query wrote (``masked_copies``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from gongshu.access import gate
 from gongshu.catalog.models import Dataset
 from gongshu.privacy import masks
-from gongshu.tabular import limits, params, storage
+from gongshu.tabular import limits, masked_copies, params, storage
 from gongshu.tabular.duck import Engine, ident, inline_params, string_literal
 from gongshu.tabular.models import Version
 
@@ -64,13 +65,20 @@ def stored_types(sha256: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Source:
+    """A version as the Decision lets the caller see it. ``copy``, when set, is a masked
+    copy built for exactly this Decision (tabular/masked_copies.py): its columns are
+    already projected, filtered and masked, and its ``__gongshu_row`` holds each row's
+    position in the version, so both ways of reading give the same rows and row ids."""
+
     dataset: Dataset
     version: Version
     decision: gate.Decision
+    copy: Path | None = None
 
     @property
     def path(self) -> Path:
-        return storage.version_path(self.version.sha256)
+        """The one file this source reads."""
+        return self.copy or storage.version_path(self.version.sha256)
 
     @property
     def field_names(self) -> list[str]:
@@ -91,6 +99,8 @@ class Source:
     def select(self, *, row_id: bool = True) -> tuple[str, list]:
         """SELECT of the visible, masked columns of the version's rows the caller may see.
         The gate's row filter applies to the raw columns, before masking."""
+        if self.copy is not None:
+            return self._select_copy(row_id=row_id), []
         specs = {n: self.decision.masks.get(n, {}) for n in self.field_names}
         types = (
             stored_types(self.version.sha256)
@@ -111,6 +121,15 @@ class Source:
             f" file_row_number = true) WHERE ({condition})"
         )
         return sql, list(values)
+
+    def _select_copy(self, *, row_id: bool) -> str:
+        items = [ident(n) for n in self.field_names]
+        if row_id:
+            items.append(ident(ROW_ID))
+        if not items:
+            items = ["NULL AS __nothing"]
+        copy = string_literal(str(self.copy))
+        return f"SELECT {', '.join(items)} FROM read_parquet({copy})"  # noqa: S608
 
     def view_sql(self) -> str:
         """The SELECT with the gate's parameters inlined, for a view (views cannot bind)."""
@@ -140,7 +159,10 @@ def open(
     decision = gate.authorize(caller, dataset, action, purpose)
     if not decision.allowed:
         raise Denied(decision)
-    return Source(dataset, resolve_version(dataset, version), decision)
+    source = Source(dataset, resolve_version(dataset, version), decision)
+    # A restricted read uses the Decision's masked copy when one is built, else masks in
+    # the query and asks the worker to build the copy for the next read.
+    return masked_copies.attach(source) if source.restricted else source
 
 
 def column_types(engine: Engine, source: Source) -> dict[str, str]:

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from gongshu.tabular import services
+from gongshu.tabular import masked_copies, services
 
 
 @task()
 def run_ingest_task(ingest_id: int) -> str:
     """Ingest one uploaded file; progress and outcome are on its Ingest row."""
     return services.run_ingest(ingest_id).status
+
+
+@task()
+def build_masked_copy(version_id: int, scope: str, spec: dict) -> bool:
+    """Build the masked copy a restricted read asked for (tabular/masked_copies.py)."""
+    return masked_copies.build_requested(version_id, scope, spec)
+
+
+@task()
+def build_agreement_copies(agreement_id: int) -> int:
+    """Build the masked copies of an agreement that became active or changed policy."""
+    return masked_copies.build_for_agreement(agreement_id)

@@ -19,6 +19,7 @@ from gongshu.catalog import services as catalog
 from gongshu.demo.generated import write_population_services
 from gongshu.privacy import services as privacy
 from gongshu.privacy.models import Scan, ScanStatus
+from gongshu.tabular import masked_copies, query
 from gongshu.tabular import services as tabular
 
 PERSONAL = {"姓名", "身份证号", "手机号", "居住地址"}
@@ -154,10 +155,18 @@ def _values(client, read: str, tmp_path) -> list[dict]:
     return [json.loads(line) for line in text.splitlines()]
 
 
-def test_no_read_path_returns_a_raw_id_number_phone_or_name(client, under_agreement, tmp_path):
+@pytest.mark.parametrize("copy", [False, True], ids=["masked-in-query", "masked-copy"])
+def test_no_read_path_returns_a_raw_id_number_phone_or_name(
+    client, under_agreement, tmp_path, copy
+):
     # One upload for all paths: ingesting is the slow part of this test.
-    _dataset, source, masks = under_agreement
+    dataset, source, masks = under_agreement
     assert masks["身份证号"] == {"kind": "hash", "scope": "5"}
+    if copy:  # the copy for the (made-up) agreement #5, read by every path below
+        opened = query.open(None, dataset, gate.Action.READ)
+        assert opened.copy is None
+        masked_copies.write(opened.version, "5", masked_copies.spec_of(opened))
+        assert query.open(None, dataset, gate.Action.READ).copy is not None
     for read in READS:
         _check_masked(_values(client, read, tmp_path), source)
 

@@ -1,5 +1,6 @@
 """``gongshu worker``: the background worker (django-tasks-db's ``db_worker``), after
-removing staging directories that dead ingests left behind."""
+removing staging directories that dead ingests left behind and masked copies that no read
+can use any more."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django_tasks_db.management.commands.db_worker import Command as DbWorker
 
-from gongshu.tabular import services
+from gongshu.tabular import masked_copies, services
 from gongshu.tabular.ingest.validate import warm_up
 
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
             "--no-cleanup",
             action="store_false",
             dest="cleanup",
-            help="Do not remove stale staging directories at start.",
+            help="Do not remove stale staging directories and unused masked copies at start.",
         )
 
     def handle(self, *args, **options) -> None:
@@ -30,6 +31,9 @@ class Command(BaseCommand):
             removed = services.cleanup_staging()
             if removed:
                 self.stdout.write(f"Removed {removed} stale staging directories.")
+            removed = masked_copies.cleanup()
+            if removed:
+                self.stdout.write(f"Removed {removed} unused masked copies.")
         warm_up()
 
         passed = {k: v for k, v in options.items() if k not in ("skip_checks",)}
