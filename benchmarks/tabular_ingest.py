@@ -2,10 +2,11 @@
 against DuckDB's bare CSV-to-Parquet copy and PostgreSQL's COPY (CKAN's loader path).
 
 - **gongshu (inferred)**: a new dataset, ``services.start_ingest(server_path=...)`` and
-  ``services.run_ingest`` in this process, as the CLI and the worker do: hash, sniff,
-  header check, frictionless schema inference (its plugins loaded beforehand, as the
-  worker does at start), DuckDB CSV-to-Parquet with the reject
-  table, validation, profile, hash, publish. Phase times come from run_ingest's listener.
+  ``services.run_ingest`` in this process, as the CLI and the worker do: sniff, header
+  check, frictionless schema inference (its plugins loaded beforehand, as the worker does
+  at start), DuckDB CSV-to-Parquet (strict; the reject table only when that fails) while
+  a thread hashes the source, validation, profile, hash, publish, privacy scan. Phase
+  times come from run_ingest's listener.
 - **gongshu (declared)**: the same with a declared Table Schema (primary key ``id``, three
   required columns) sent with the upload, so inference is skipped and the key and
   required checks run over every row. (A fresh dataset each time: the same file uploaded

@@ -18,6 +18,7 @@ personal or sensitive personal without a configured release mask.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -31,6 +32,7 @@ from gongshu.privacy import classify, kanon, masks
 from gongshu.privacy.detectors import BY_NAME
 from gongshu.privacy.models import ClassificationDecision, FieldTag, Scan, ScanStatus, TagState
 from gongshu.privacy.scan import SCAN_VERSION, scan_parquet
+from gongshu.privacy.scan import Outcome as ScanOutcome
 from gongshu.tabular import storage
 from gongshu.tabular.models import Version
 
@@ -52,7 +54,32 @@ def _user(actor: Any) -> Any:
 def scan_version(version: Version) -> Scan:
     """Scan ``version`` and keep the findings (replacing an earlier scan of it)."""
     columns = [f["name"] for f in version.table_schema.get("fields", [])]
-    outcome = scan_parquet(storage.version_path(version.sha256), columns)
+    return record_scan(version, scan_parquet(storage.version_path(version.sha256), columns))
+
+
+def scan_before_publish(path: Path, schema: dict) -> ScanOutcome | Exception:
+    """The ingest's scan of the file it is about to publish, so that the version becomes
+    current together with its fields' tags (and their default masks) — no reader sees it
+    untagged. A scan that fails is returned, to be recorded; it never fails the ingest."""
+    try:
+        return scan_parquet(path, [f["name"] for f in schema.get("fields", [])])
+    except Exception as exc:
+        log.exception("privacy scan of %s failed", path)
+        return exc
+
+
+def record_scan(version: Version, outcome: ScanOutcome | Exception) -> Scan:
+    """Keep a scan's findings (or its failure) for ``version``; tag the fields when it is
+    the current version."""
+    if isinstance(outcome, Exception):
+        scan, _created = Scan.objects.update_or_create(
+            version=version,
+            defaults={
+                "status": ScanStatus.FAILED,
+                "error": str(outcome)[:2000] or type(outcome).__name__,
+            },
+        )
+        return scan
     scan, _created = Scan.objects.update_or_create(
         version=version,
         defaults={
@@ -67,19 +94,6 @@ def scan_version(version: Version) -> Scan:
     if version.is_current:
         apply_tags(version.dataset, scan)
     return scan
-
-
-def scan_after_publish(version: Version) -> Scan:
-    """The ingest's hook: a scan that fails is recorded, never fails the ingest."""
-    try:
-        return scan_version(version)
-    except Exception as exc:
-        log.exception("privacy scan of %s version %s failed", version.dataset_id, version.number)
-        scan, _created = Scan.objects.update_or_create(
-            version=version,
-            defaults={"status": ScanStatus.FAILED, "error": str(exc)[:2000] or type(exc).__name__},
-        )
-        return scan
 
 
 def apply_tags(dataset: Dataset, scan: Scan) -> list[str]:

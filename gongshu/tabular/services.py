@@ -16,7 +16,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.conf import settings
@@ -205,29 +204,26 @@ def run_ingest(ingest_id: int, listener: Listener | None = None) -> Ingest:
             same = _version_from_source(ingest.dataset, ingest.source_sha256)
             if same is not None:
                 return _unchanged(ingest, same)
-            source_sha = ingest.source_sha256
-            outcome = pipeline.convert(
-                source, work, _declared(ingest), recorder, ingest.bytes_total
-            )
-        else:
-            # A server file was not hashed on the way in; hashing it beside the conversion
-            # (hashlib and DuckDB both release the GIL) costs less than before it.
-            with ThreadPoolExecutor(1, thread_name_prefix="ingest-hash") as pool:
-                hashing = pool.submit(formats.sha256_of, source)
-                outcome = pipeline.convert(
-                    source, work, _declared(ingest), recorder, ingest.bytes_total
-                )
-                source_sha = hashing.result()
-            same = _version_from_source(ingest.dataset, source_sha)
-            if same is not None:
-                return _unchanged(ingest, same)
+        outcome = pipeline.convert(source, work, _declared(ingest), recorder, ingest.bytes_total)
         same = Version.objects.filter(dataset=ingest.dataset, sha256=outcome.sha256).first()
         if same is not None:
             return _unchanged(ingest, same)
-        recorder.phase("publishing")
-        version = _publish(ingest, outcome, source_sha)
         recorder.phase("scanning for personal data")
-        privacy.scan_after_publish(version)  # records its own failure; never fails this
+        scanned = privacy.scan_before_publish(outcome.parquet, outcome.table_schema)
+        recorder.phase("publishing")
+        version = _publish(
+            ingest,
+            outcome,
+            ingest.source_sha256,
+            then=lambda version: privacy.record_scan(version, scanned),
+        )
+        if not version.source_sha256:
+            # A server file was not hashed on the way in. Its hash only lets a later upload
+            # of the same bytes be recognised before conversion (the Parquet's hash already
+            # caught this one), so it is taken once the version is readable.
+            recorder.phase("hashing source")
+            version.source_sha256 = formats.sha256_of(source)
+            Version.objects.filter(pk=version.pk).update(source_sha256=version.source_sha256)
         return _finish(
             ingest,
             IngestStatus.SUCCEEDED,
@@ -278,7 +274,14 @@ def _unchanged(ingest: Ingest, version: Version) -> Ingest:
     )
 
 
-def _publish(ingest: Ingest, outcome: pipeline.Outcome, source_sha: str) -> Version:
+def _publish(
+    ingest: Ingest,
+    outcome: pipeline.Outcome,
+    source_sha: str,
+    then: Callable[[Version], object] | None = None,
+) -> Version:
+    """Make the outcome the dataset's current version; ``then`` runs in the same
+    transaction, so what it records is there as soon as the version is."""
     placed = False
     try:
         with transaction.atomic():
@@ -300,6 +303,8 @@ def _publish(ingest: Ingest, outcome: pipeline.Outcome, source_sha: str) -> Vers
                 created_by=ingest.created_by,
             )
             catalog.replace_fields(dataset, outcome.table_schema["fields"])
+            if then is not None:
+                then(version)
             # Last: the file is in place before the commit, so no reader sees a row
             # without its file.
             placed = not storage.version_path(outcome.sha256).exists()

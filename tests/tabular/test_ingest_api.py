@@ -137,3 +137,35 @@ def test_a_queued_upload_waits_for_the_worker(staff_client, dataset):
     assert body["status"] == "queued"
     ingest = Ingest.objects.get(uid=body["uid"])
     assert ingest.task_id and ingest.bytes_total == len(ROWS.encode())
+
+
+def test_a_server_file_is_hashed_after_publishing_and_its_bytes_are_known_to_uploads(
+    immediate_tasks, staff_client, dataset, tmp_path, monkeypatch
+):
+    from gongshu.tabular.ingest import pipeline
+    from tests.tabular.ingest_support import ingest, write
+
+    first = ingest(dataset, write(tmp_path, "on-server.csv", ROWS))
+    assert first.version.source_sha256 == hashlib.sha256(ROWS.encode()).hexdigest()
+
+    def no_conversion(*args, **kwargs):
+        raise AssertionError("an upload of known bytes must not be converted again")
+
+    monkeypatch.setattr(pipeline, "convert", no_conversion)
+    body = upload(staff_client, dataset, ROWS, name="same-bytes.csv").json()
+    assert staff_client.get(body["status_url"]).json()["status"] == "unchanged"
+
+
+def test_a_version_and_its_privacy_tags_are_published_together(dataset, tmp_path, monkeypatch):
+    from gongshu.privacy import services as privacy
+    from tests.tabular.ingest_support import ingest, write
+
+    def broken(version, outcome):
+        raise RuntimeError("tags could not be written")
+
+    monkeypatch.setattr(privacy, "record_scan", broken)
+    result = ingest(dataset, write(tmp_path, "t.csv", ROWS))
+    assert result.status == "failed" and "tags could not be written" in result.error
+    # No version without its tags: the publishing transaction was rolled back whole.
+    assert not Version.objects.filter(dataset=dataset).exists()
+    assert versions_on_disk() == []
