@@ -17,6 +17,7 @@ as row 1, as frictionless and spreadsheets do.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import itertools
 from collections import Counter
@@ -95,7 +96,10 @@ def infer_schema(path: Path, delimiter: str) -> dict:
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         labels = next(reader, [])
-        fragment = list(itertools.islice(reader, rows))
+        fragment: list[list[str]] = []
+        # A malformed or over-long row ends the sample; the conversion reports it.
+        with contextlib.suppress(csv.Error):
+            fragment.extend(itertools.islice(reader, rows))
     missing = list(dict.fromkeys(["", *settings.INGEST_MISSING_VALUES]))
     detector = Detector(sample_size=rows, field_missing_values=missing)
     schema = detector.detect_schema(fragment, labels=labels, field_candidates=FIELD_CANDIDATES)
