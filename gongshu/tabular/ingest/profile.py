@@ -6,9 +6,10 @@
 Null counts, minimum and maximum come from the statistics the Parquet writer stored per
 row group (reading the footer costs milliseconds); only columns whose statistics are
 missing or inexact in some row group (a NaN, a very long string) are aggregated instead.
-One aggregate pass gives approximate distinct values and the mean of numbers; then the
-most frequent values of the columns where that means something (few distinct values), by
-a columnar GROUP BY each.
+One aggregate pass gives the mean of numbers and approximate distinct values of the
+columns with many; then the most frequent values of the columns where that means
+something (few distinct values), by a columnar GROUP BY each, which also counts the
+distinct values of the columns the footer says have few.
 
 Measured on 2,000,000 rows: approx_top_k over every column costs ~1 s, the GROUP BYs on
 the low-cardinality columns ~0.05 s together, and they give exact counts; nulls, min and
@@ -32,6 +33,9 @@ class ColumnStats:
     nulls: int
     min: str | None
     max: str | None
+    # The sum of the row groups' distinct counts (known for dictionary-encoded columns):
+    # at least the column's distinct values. None when a row group does not say.
+    distinct_at_most: int | None = None
 
 
 # The footer's per-row-group values are text; each is cast back to a type whose order is
@@ -64,7 +68,8 @@ def footer_stats(con, path: Path, schema: dict) -> dict[str, ColumnStats]:
     rows = con.execute(
         "SELECT path_in_schema, sum(stats_null_count),"
         " count(*) FILTER (WHERE stats_null_count IS NULL),"
-        f" count(*) FILTER (WHERE {inexact}), {extremes}"
+        f" count(*) FILTER (WHERE {inexact}), {extremes},"
+        " sum(stats_distinct_count), count(*) FILTER (WHERE stats_distinct_count IS NULL)"
         f" FROM parquet_metadata({lit(str(path))}) GROUP BY path_in_schema"
     ).fetchall()
     by_name = {row[0]: row[1:] for row in rows}
@@ -75,7 +80,13 @@ def footer_stats(con, path: Path, schema: dict) -> dict[str, ColumnStats]:
         if found is None or order is None or found[1] or found[2]:
             continue
         at = 3 + 2 * _ORDER_TYPES.index(order)
-        stats[field["name"]] = ColumnStats(int(found[0]), found[at], found[at + 1])
+        distinct_sum, distinct_unknown = found[-2:]
+        stats[field["name"]] = ColumnStats(
+            int(found[0]),
+            found[at],
+            found[at + 1],
+            None if distinct_unknown else int(distinct_sum or 0),
+        )
     return stats
 
 
@@ -83,13 +94,20 @@ def profile(con, path: Path, schema: dict, stats: dict[str, ColumnStats] | None 
     relation = f"read_parquet({lit(str(path))})"
     if stats is None:
         stats = footer_stats(con, path, schema)
+    # Columns with few values get exact distinct counts from their top-values GROUP BY;
+    # only the others need the HyperLogLog estimate.
+    few = {
+        name
+        for name, known in stats.items()
+        if known.distinct_at_most is not None and known.distinct_at_most <= TOP_MAX_DISTINCT
+    }
     parts = ["count(*)"]
     for field in schema["fields"]:
         c = ident(field["name"])
         known = field["name"] in stats
         parts += [
             "NULL" if known else f"count(*) - count({c})",
-            f"approx_count_distinct({c})",
+            "NULL" if field["name"] in few else f"approx_count_distinct({c})",
             "NULL" if known else f"min({c})::VARCHAR",
             "NULL" if known else f"max({c})::VARCHAR",
             f"avg({c})" if duck_type(field) in NUMERIC else "NULL",
@@ -105,29 +123,36 @@ def profile(con, path: Path, schema: dict, stats: dict[str, ColumnStats] | None 
         columns[field["name"]] = {
             "type": field.get("type", "string"),
             "nulls": nulls,
-            "distinct": distinct,
+            "distinct": 0 if field["name"] in few else distinct,
             "min": lo,
             "max": hi,
             "mean": mean,
             "top": [],
         }
-    _add_top_values(con, relation, columns)
+    _add_top_values(con, relation, columns, few)
     return {"rows": rows, "columns": columns}
 
 
-def _add_top_values(con, relation: str, columns: dict) -> None:
+def _add_top_values(con, relation: str, columns: dict, exact: set[str]) -> None:
     """The most frequent values of each column with few distinct values, in one query:
-    a GROUP BY per column, run side by side."""
+    a GROUP BY per column, run side by side. The columns in ``exact`` also get their
+    distinct count from it (the number of groups)."""
     names = [
-        name for name, c in columns.items() if c["distinct"] and c["distinct"] <= TOP_MAX_DISTINCT
+        name
+        for name, c in columns.items()
+        if name in exact or (c["distinct"] and c["distinct"] <= TOP_MAX_DISTINCT)
     ]
     if not names:
         return
     top = int(settings.INGEST_PROFILE_TOP)
     query = " UNION ALL ".join(
-        f"(SELECT {i} AS i, {ident(name)}::VARCHAR AS value, count(*) AS n FROM {relation}"
-        f" WHERE {ident(name)} IS NOT NULL GROUP BY {ident(name)} ORDER BY 3 DESC, 2 LIMIT {top})"
+        f"(SELECT {i} AS i, value, n, count(*) OVER () AS groups FROM (SELECT"
+        f" {ident(name)}::VARCHAR AS value, count(*) AS n FROM {relation}"
+        f" WHERE {ident(name)} IS NOT NULL GROUP BY {ident(name)}) ORDER BY 3 DESC, 2 LIMIT {top})"
         for i, name in enumerate(names)
     )
-    for i, value, count in con.execute(f"{query} ORDER BY 1, 3 DESC, 2").fetchall():
-        columns[names[i]]["top"].append({"value": value, "count": count})
+    for i, value, count, groups in con.execute(f"{query} ORDER BY 1, 3 DESC, 2").fetchall():
+        column = columns[names[i]]
+        column["top"].append({"value": value, "count": count})
+        if names[i] in exact:
+            column["distinct"] = groups
