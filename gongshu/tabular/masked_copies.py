@@ -23,8 +23,9 @@ read goes.
   to build the copy (``attach``; an O_EXCL marker file next to the copy makes a burst of
   reads enqueue one build). An agreement that becomes active, or whose policy changes,
   has the copies of its resources' current versions built ahead of reads
-  (``agreement_changed``). Building a copy removes the older copies of the same version
-  and scope.
+  (``agreement_changed``), and so does a new version of a resource under active
+  agreements (``version_published``). Building a copy removes the older copies of the
+  same version and scope.
 - **Until when.** Suspending, revoking or expiring an agreement removes its scope's
   copies; ``cleanup`` (at ``gongshu worker`` start) removes the copies of versions that
   no longer exist and of agreements no longer active, and markers of dead builds.
@@ -305,6 +306,16 @@ def agreement_changed(agreement_id: int, *, active: bool) -> None:
             remove_scope(scope_of(agreement_id))
 
     transaction.on_commit(follow, robust=True)
+
+
+def version_published(version: Version) -> None:
+    """After the current transaction commits: enqueue the copies that the resource's active
+    agreements will read from its new current version."""
+    from gongshu.access.models import Agreement, AgreementStatus
+
+    agreements = Agreement.objects.filter(datasets=version.dataset, status=AgreementStatus.ACTIVE)
+    for agreement_id in agreements.values_list("pk", flat=True):
+        agreement_changed(agreement_id, active=True)
 
 
 def remove_scope(scope: str) -> int:

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from gongshu.catalog import services as catalog
 from gongshu.catalog.models import Dataset
 from gongshu.privacy import services as privacy
-from gongshu.tabular import storage
+from gongshu.tabular import masked_copies, storage
 from gongshu.tabular.ingest import IngestError, formats, pipeline
 from gongshu.tabular.ingest.validate import normalise_schema
 from gongshu.tabular.models import Ingest, IngestStatus, Version
@@ -217,6 +217,7 @@ def run_ingest(ingest_id: int, listener: Listener | None = None) -> Ingest:
             ingest.source_sha256,
             then=lambda version: privacy.record_scan(version, scanned),
         )
+        masked_copies.version_published(version)
         if not version.source_sha256:
             # A server file was not hashed on the way in. Its hash only lets a later upload
             # of the same bytes be recognised before conversion (the Parquet's hash already

@@ -380,3 +380,18 @@ def test_a_projection_alone_gets_no_copy(people):
     source = query.Source(people, version, gate.Decision(True, "fields", fields=("id", "name")))
     assert source.restricted and masked_copies.attach(source) is source
     assert not DBTaskResult.objects.exists()
+
+
+def test_a_new_version_under_an_active_agreement_gets_its_copy_built(
+    agreement, people, tmp_path, django_capture_on_commit_callbacks
+):
+    from gongshu.tabular import services as tabular
+
+    source = tmp_path / "people-v2.csv"
+    duckdb.connect().execute(f"COPY ({PEOPLE} LIMIT 100) TO '{source}' (HEADER)")
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest = tabular.run_ingest(tabular.start_ingest(people, server_path=source).pk)
+    assert ingest.status == "succeeded", ingest.error
+    assert _run_queued() == 1
+    [copy] = _copies()
+    assert copy.name.startswith(f"{ingest.version.pk}-")
