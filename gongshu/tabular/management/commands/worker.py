@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django_tasks_db.management.commands.db_worker import Command as DbWorker
 
+from gongshu.privacy import scan as privacy_scan
 from gongshu.tabular import masked_copies, services
 from gongshu.tabular.ingest.validate import warm_up
 
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             if removed:
                 self.stdout.write(f"Removed {removed} unused masked copies.")
         warm_up()
+        privacy_scan.warm_up()
 
         passed = {k: v for k, v in options.items() if k not in ("skip_checks",)}
         call_command("db_worker", *args, **passed)
