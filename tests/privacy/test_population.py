@@ -5,13 +5,10 @@ conditional agreement reads it masked through every read path."""
 from __future__ import annotations
 
 import csv
-import io
 import json
 
-import duckdb
 import pytest
 from django.core.exceptions import ValidationError
-from python_calamine import CalamineWorkbook
 
 from gongshu.access import gate
 from gongshu.audit.models import AuditEvent
@@ -21,6 +18,7 @@ from gongshu.privacy import services as privacy
 from gongshu.privacy.models import Scan, ScanStatus
 from gongshu.tabular import masked_copies, query
 from gongshu.tabular import services as tabular
+from tests.tabular import exported
 
 PERSONAL = {"姓名", "身份证号", "手机号", "居住地址"}
 ROWS = 200
@@ -136,23 +134,7 @@ def _values(client, read: str, tmp_path) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in answer["rows"]]
     path = f"{base}/versions/1/download" if read == "download" else f"{base}/export.{read}"
     data = b"".join(client.get(path).streaming_content)
-    if read in ("parquet", "download"):
-        (tmp_path / "x.parquet").write_bytes(data)
-        cursor = duckdb.connect().execute(f"SELECT * FROM '{tmp_path / 'x.parquet'}'")
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    if read == "xlsx":
-        (tmp_path / "x.xlsx").write_bytes(data)
-        header, *rows = (
-            CalamineWorkbook.from_path(str(tmp_path / "x.xlsx")).get_sheet_by_index(0).to_python()
-        )
-        return [dict(zip(header, row, strict=True)) for row in rows]
-    text = data.decode()
-    if read == "csv":
-        return list(csv.DictReader(io.StringIO(text)))
-    if read == "json":
-        return json.loads(text)
-    return [json.loads(line) for line in text.splitlines()]
+    return exported.records(read, data, tmp_path)
 
 
 @pytest.mark.parametrize("copy", [False, True], ids=["masked-in-query", "masked-copy"])

@@ -5,9 +5,7 @@ a suspended or revoked one loses them; a changed policy or tag never reads a sta
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 
 import duckdb
@@ -15,7 +13,6 @@ import pytest
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
-from python_calamine import CalamineWorkbook
 
 from gongshu.access import gate
 from gongshu.access import services as access
@@ -26,6 +23,7 @@ from gongshu.orgs.models import Organization, OrgKind
 from gongshu.orgs.principal import Principal
 from gongshu.privacy import services as privacy
 from gongshu.tabular import masked_copies, query, storage
+from tests.tabular import exported
 from tests.tabular.factories import make_version
 
 TODAY = timezone.localdate()
@@ -165,23 +163,8 @@ def _records(client, read: str, tmp_path) -> list[dict]:
     response = client.get(path, {"sort": "id"} if read != "download" else {})
     assert response.status_code == 200, read
     data = b"".join(response.streaming_content)
-    if read in ("parquet", "download"):
-        (tmp_path / "x.parquet").write_bytes(data)
-        cursor = duckdb.connect().execute(f"SELECT * FROM '{tmp_path / 'x.parquet'}' ORDER BY id")
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    if read == "xlsx":
-        (tmp_path / "x.xlsx").write_bytes(data)
-        header, *rows = (
-            CalamineWorkbook.from_path(str(tmp_path / "x.xlsx")).get_sheet_by_index(0).to_python()
-        )
-        return [dict(zip(header, row, strict=True)) for row in rows]
-    text = data.decode()
-    if read == "csv":
-        return list(csv.DictReader(io.StringIO(text)))
-    if read == "json":
-        return json.loads(text)
-    return [json.loads(line) for line in text.splitlines()]
+    found = exported.records(read, data, tmp_path)
+    return sorted(found, key=lambda r: int(r["id"])) if read in ("parquet", "download") else found
 
 
 def test_every_read_path_returns_the_same_values_from_the_copy(
