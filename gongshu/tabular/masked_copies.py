@@ -25,7 +25,7 @@ read goes.
   has the copies of its resources' current versions built ahead of reads
   (``agreement_changed``), and so does a new version of a resource under active
   agreements (``version_published``). Building a copy removes the older copies of the
-  same version and scope.
+  same version and scope a minute later (``retire``), once reads that chose them are done.
 - **Until when.** Suspending, revoking or expiring an agreement removes its scope's
   copies; ``cleanup`` (at ``gongshu worker`` start) removes the copies of versions that
   no longer exist and of agreements no longer active, and markers of dead builds.
@@ -37,6 +37,7 @@ read.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -49,6 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils import timezone
 
 from gongshu.privacy import masks
 from gongshu.tabular import limits, storage
@@ -67,6 +69,7 @@ COMPRESSION = "lz4_raw"
 PUBLIC = "public"
 # A request marker older than this belongs to a build that died: the next read retries.
 PENDING_STALE_S = 15 * 60
+RETIRE_AFTER_S = 60  # how long a replaced copy stays for the reads that chose it
 
 
 # --- which copy a Decision reads ----------------------------------------------------------
@@ -243,11 +246,38 @@ def write(version: Version, scope: str, spec: dict) -> Path:
                 values,
             )
             storage.publish_masked(work, target)
-    for older in target.parent.glob(f"{version.pk}-*.parquet"):
-        if older != target:
-            older.unlink(missing_ok=True)
+        # Whoever writes a copy retires the ones it replaces, once.
+        retire([p for p in target.parent.glob(f"{version.pk}-*.parquet") if p != target])
     _marker(target).unlink(missing_ok=True)
     return target
+
+
+def retire(paths: list[Path]) -> None:
+    """Remove replaced copies ``RETIRE_AFTER_S`` from now: a read that chose one a moment
+    ago, before its replacement was written, still finds it when DuckDB opens it."""
+    if not paths:
+        return
+    from gongshu.tabular.tasks import remove_masked_copies  # tasks import this
+
+    root = storage.masked_dir()
+    names = [str(path.relative_to(root)) for path in paths]
+    if not remove_masked_copies.get_backend().supports_defer:
+        remove(names)  # a backend that runs tasks at once (tests, development)
+        return
+    later = timezone.now() + dt.timedelta(seconds=RETIRE_AFTER_S)
+    remove_masked_copies.using(run_after=later).enqueue(names)
+
+
+def remove(names: list[str]) -> int:
+    """Remove copies named relative to the masked directory; how many were there."""
+    root = storage.masked_dir().resolve()
+    removed = 0
+    for name in names:
+        path = (root / name).resolve()
+        if root in path.parents and path.suffix == ".parquet" and path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def build_requested(version_id: int, scope: str, spec: dict) -> bool:

@@ -23,3 +23,9 @@ def build_masked_copy(version_id: int, scope: str, spec: dict) -> bool:
 def build_agreement_copies(agreement_id: int) -> int:
     """Build the masked copies of an agreement that became active or changed policy."""
     return masked_copies.build_for_agreement(agreement_id)
+
+
+@task()
+def remove_masked_copies(names: list[str]) -> int:
+    """Remove masked copies replaced a minute ago (``masked_copies.retire``)."""
+    return masked_copies.remove(names)
