@@ -38,6 +38,7 @@ class IngestOut(Schema):
     dataset: str
     status: str
     phase: str
+    phase_label: str
     source_name: str
     source_format: str
     bytes_total: int
@@ -79,6 +80,7 @@ def _ingest_out(request: HttpRequest, ingest: Ingest) -> dict:
         "dataset": ingest.dataset.name,
         "status": ingest.status,
         "phase": ingest.phase,
+        "phase_label": ingest.phase_label,
         "source_name": ingest.source_name,
         "source_format": ingest.source_format,
         "bytes_total": ingest.bytes_total,

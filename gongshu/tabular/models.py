@@ -61,6 +61,27 @@ class IngestStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+# What each phase of a run is called where people read it; the API keeps the names too.
+PHASE_LABELS = {
+    "queued": _("queued"),
+    "starting": _("starting"),
+    "detecting": _("detecting the format"),
+    "unpacking": _("unpacking the spreadsheet"),
+    "transcoding": _("converting the text to UTF-8"),
+    "checking header": _("checking the header"),
+    "inferring": _("inferring the schema"),
+    "reading": _("reading"),
+    "converting": _("converting to Parquet"),
+    "validating": _("validating"),
+    "profiling": _("profiling the columns"),
+    "hashing": _("hashing the version"),
+    "scanning for personal data": _("scanning for personal data"),
+    "publishing": _("publishing"),
+    "hashing source": _("hashing the source file"),
+    "done": _("done"),
+}
+
+
 class Ingest(models.Model):
     """One attempt to turn an uploaded file into a version, with its progress and report."""
 
@@ -105,3 +126,7 @@ class Ingest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset.name} {self.source_name} ({self.status})"
+
+    @property
+    def phase_label(self) -> str:
+        return str(PHASE_LABELS.get(self.phase, self.phase))

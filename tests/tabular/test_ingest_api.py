@@ -169,3 +169,21 @@ def test_a_version_and_its_privacy_tags_are_published_together(dataset, tmp_path
     # No version without its tags: the publishing transaction was rolled back whole.
     assert not Version.objects.filter(dataset=dataset).exists()
     assert versions_on_disk() == []
+
+
+def test_every_phase_of_a_run_has_a_label_people_read(dataset, tmp_path):
+    from django.utils import translation
+
+    from gongshu.tabular import services
+    from gongshu.tabular.models import PHASE_LABELS
+    from tests.tabular.ingest_support import write
+
+    seen: list[str] = []
+    for name, data in (("u.csv", ROWS), ("g.csv", ROWS.replace("1.5", "9").encode("gbk"))):
+        started = services.start_ingest(dataset, server_path=write(tmp_path, name, data))
+        services.run_ingest(started.id, lambda ingest: seen.append(ingest.phase))
+    assert {"transcoding", "converting", "publishing"} <= set(seen) <= set(PHASE_LABELS)
+    ingest = Ingest.objects.first()
+    ingest.phase = "converting"
+    with translation.override("zh-hans"):
+        assert ingest.phase_label == "转换为 Parquet"

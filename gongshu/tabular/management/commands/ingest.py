@@ -81,7 +81,7 @@ class Command(BaseCommand):
                     task,
                     completed=current.bytes_done,
                     rows=current.rows_done,
-                    description=f"{current.source_name} · {current.phase}",
+                    description=f"{current.source_name} · {current.phase_label}",
                 )
 
             if options["queue"]:
