@@ -339,13 +339,25 @@ def agreement_changed(agreement_id: int, *, active: bool) -> None:
 
 
 def version_published(version: Version) -> None:
-    """After the current transaction commits: enqueue the copies that the resource's active
-    agreements will read from its new current version."""
+    """After the current transaction commits: enqueue the copies that will be read from a
+    resource's new current version — its active agreements' and, when anyone may read it
+    without one while personal fields are masked, the public one."""
+    from gongshu.access import gate
     from gongshu.access.models import Agreement, AgreementStatus
+    from gongshu.privacy import services as privacy
+    from gongshu.tabular.query import Source
 
-    agreements = Agreement.objects.filter(datasets=version.dataset, status=AgreementStatus.ACTIVE)
+    dataset = version.dataset
+    agreements = Agreement.objects.filter(datasets=dataset, status=AgreementStatus.ACTIVE)
     for agreement_id in agreements.values_list("pk", flat=True):
         agreement_changed(agreement_id, active=True)
+    unconditional = "unconditional" in (dataset.opening_attribute, dataset.sharing_attribute)
+    # Open and shared reads without an agreement get the same masks whatever the channel.
+    public_masks = privacy.default_masks(dataset, "opening") if unconditional else {}
+    if public_masks:
+        decision = gate.Decision(True, "masked copy", masks=public_masks)
+        source = Source(dataset, version, decision)
+        transaction.on_commit(lambda: attach(source), robust=True)
 
 
 def remove_scope(scope: str) -> int:

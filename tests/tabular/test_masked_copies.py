@@ -383,3 +383,30 @@ def test_a_new_version_under_an_active_agreement_gets_its_copy_built(
     assert _run_queued() == 1
     [copy] = _copies()
     assert copy.name.startswith(f"{ingest.version.pk}-")
+
+
+def test_a_new_version_of_an_open_resource_gets_its_public_copy_before_any_read(
+    client, make_dataset, tmp_path, selects, django_capture_on_commit_callbacks
+):
+    from gongshu.tabular import services as tabular
+
+    dataset = make_dataset(name="open-people")
+    version = make_version(dataset, PEOPLE)
+    catalog.replace_fields(dataset, version.table_schema["fields"])
+    privacy.set_tag(
+        dataset.fields.get(name="born"),
+        actor=None,
+        sensitivity="personal",
+        release_mask={"kind": "generalize", "to": "year"},
+    )
+    source = tmp_path / "people-v2.csv"
+    duckdb.connect().execute(f"COPY ({PEOPLE} LIMIT 100) TO '{source}' (HEADER)")
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest = tabular.run_ingest(tabular.start_ingest(dataset, server_path=source).pk)
+    assert ingest.status == "succeeded", ingest.error
+    assert _run_queued() == 1
+    (copy,) = _copies()
+    assert copy.parent.name == "public" and copy.name.startswith(f"{ingest.version.pk}-")
+    selects.clear()
+    rows = client.get("/api/v1/datasets/open-people/rows", {"limit": 1000}).json()["rows"]
+    assert len(rows) == 100 and all(str(copy) in sql for sql in selects)
