@@ -131,6 +131,23 @@ def reviewer(transport_bureau):
 
 
 @pytest.fixture
+def research_org(db) -> Organization:
+    return Organization.objects.create(
+        code="fudan", name_zh="复旦", kind=OrgKind.RESEARCH, region="310000"
+    )
+
+
+@pytest.fixture
+def researcher(research_org):
+    """A research institution's member, applying for conditionally open data."""
+    from gongshu.orgs import services as orgs
+
+    user = _person("researcher")
+    orgs.grant_role(None, user, research_org, "member")
+    return user
+
+
+@pytest.fixture
 def licensed_operator(operator_company):
     from gongshu.orgs import services as orgs
 

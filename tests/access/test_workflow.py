@@ -13,25 +13,9 @@ from django.utils import timezone
 
 from gongshu.access.models import Agreement, Notification
 from gongshu.audit.models import AuditEvent
-from gongshu.orgs import services as orgs
-from gongshu.orgs.models import Organization, OrgKind
 from tests.tabular.factories import TRAFFIC, make_version
 
 TODAY = timezone.localdate()
-
-
-@pytest.fixture
-def research_org(db):
-    return Organization.objects.create(
-        code="fudan", name_zh="复旦", kind=OrgKind.RESEARCH, region="310000"
-    )
-
-
-@pytest.fixture
-def researcher(research_org, django_user_model):
-    user = django_user_model.objects.create_user("researcher", "r@example.org")
-    orgs.grant_role(None, user, research_org, "member")
-    return user
 
 
 @pytest.fixture

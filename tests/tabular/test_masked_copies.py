@@ -18,8 +18,7 @@ from gongshu.access import gate
 from gongshu.access import services as access
 from gongshu.access.models import Agreement
 from gongshu.catalog import services as catalog
-from gongshu.orgs import services as orgs
-from gongshu.orgs.models import Organization, OrgKind
+from gongshu.orgs.models import Organization
 from gongshu.orgs.principal import Principal
 from gongshu.privacy import services as privacy
 from gongshu.tabular import masked_copies, query, storage
@@ -56,16 +55,6 @@ TERMS = {
     "row_filter": {"field": "district", "op": "ne", "value": "Xuhui"},
 }
 BASE = "/api/v1/datasets/people"
-
-
-@pytest.fixture
-def researcher(db, django_user_model):
-    org = Organization.objects.create(
-        code="fudan", name_zh="复旦", kind=OrgKind.RESEARCH, region="310000"
-    )
-    user = django_user_model.objects.create_user("researcher", "r@example.org")
-    orgs.grant_role(None, user, org, "member")
-    return user
 
 
 @pytest.fixture
