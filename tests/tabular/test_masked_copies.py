@@ -106,6 +106,16 @@ def _run_queued() -> int:
     return ran
 
 
+def _ingest_a_second_version(dataset, tmp_path):
+    from gongshu.tabular import services as tabular
+
+    source = tmp_path / "people-v2.csv"
+    duckdb.connect().execute(f"COPY ({PEOPLE} LIMIT 100) TO '{source}' (HEADER)")
+    ingest = tabular.run_ingest(tabular.start_ingest(dataset, server_path=source).pk)
+    assert ingest.status == "succeeded", ingest.error
+    return ingest
+
+
 def _copies() -> list:
     root = storage.masked_dir()
     return sorted(root.rglob("*.parquet")) if root.is_dir() else []
@@ -331,7 +341,9 @@ def test_cleanup_removes_copies_no_read_can_use(agreement, people, make_dataset)
     assert len(_copies()) == 1 and not list(mine.glob("*.pending"))
 
 
-def test_open_reads_of_masked_fields_get_a_public_copy(client, make_dataset, selects):
+@pytest.fixture
+def open_people(make_dataset):
+    """Open to anyone, with one personal field released as its year."""
     dataset = make_dataset(name="open-people")
     version = make_version(dataset, PEOPLE)
     catalog.replace_fields(dataset, version.table_schema["fields"])
@@ -341,6 +353,10 @@ def test_open_reads_of_masked_fields_get_a_public_copy(client, make_dataset, sel
         sensitivity="personal",
         release_mask={"kind": "generalize", "to": "year"},
     )
+    return dataset
+
+
+def test_open_reads_of_masked_fields_get_a_public_copy(client, open_people, selects):
     url = "/api/v1/datasets/open-people/rows"
     before = client.get(url, {"limit": 1000}).json()["rows"]
     assert _run_queued() == 1
@@ -362,37 +378,18 @@ def test_a_projection_alone_gets_no_copy(people):
 def test_a_new_version_under_an_active_agreement_gets_its_copy_built(
     agreement, people, tmp_path, django_capture_on_commit_callbacks
 ):
-    from gongshu.tabular import services as tabular
-
-    source = tmp_path / "people-v2.csv"
-    duckdb.connect().execute(f"COPY ({PEOPLE} LIMIT 100) TO '{source}' (HEADER)")
     with django_capture_on_commit_callbacks(execute=True):
-        ingest = tabular.run_ingest(tabular.start_ingest(people, server_path=source).pk)
-    assert ingest.status == "succeeded", ingest.error
+        ingest = _ingest_a_second_version(people, tmp_path)
     assert _run_queued() == 1
     [copy] = _copies()
     assert copy.name.startswith(f"{ingest.version.pk}-")
 
 
 def test_a_new_version_of_an_open_resource_gets_its_public_copy_before_any_read(
-    client, make_dataset, tmp_path, selects, django_capture_on_commit_callbacks
+    client, open_people, tmp_path, selects, django_capture_on_commit_callbacks
 ):
-    from gongshu.tabular import services as tabular
-
-    dataset = make_dataset(name="open-people")
-    version = make_version(dataset, PEOPLE)
-    catalog.replace_fields(dataset, version.table_schema["fields"])
-    privacy.set_tag(
-        dataset.fields.get(name="born"),
-        actor=None,
-        sensitivity="personal",
-        release_mask={"kind": "generalize", "to": "year"},
-    )
-    source = tmp_path / "people-v2.csv"
-    duckdb.connect().execute(f"COPY ({PEOPLE} LIMIT 100) TO '{source}' (HEADER)")
     with django_capture_on_commit_callbacks(execute=True):
-        ingest = tabular.run_ingest(tabular.start_ingest(dataset, server_path=source).pk)
-    assert ingest.status == "succeeded", ingest.error
+        ingest = _ingest_a_second_version(open_people, tmp_path)
     assert _run_queued() == 1
     (copy,) = _copies()
     assert copy.parent.name == "public" and copy.name.startswith(f"{ingest.version.pk}-")
