@@ -34,6 +34,9 @@ class QueryTimeout(Exception):
     """The query ran past its deadline and was interrupted."""
 
 
+STREAMING_BUFFER = "1MB"
+
+
 class Engine:
     """One DuckDB connection with its scratch directory; close it to free both."""
 
@@ -67,6 +70,9 @@ class Engine:
             if not writable:
                 directories = [str(spill) + "/"]
             self.con.execute("SET allowed_directories = ?", [directories])
+            # What a streamed result (an export) may run ahead of its reader: DuckDB's
+            # 10 MiB held ~20 MB more per export, with no gain in speed.
+            self.con.execute("SET streaming_buffer_size = ?", [STREAMING_BUFFER])
             self.con.execute("SET enable_external_access = false")
             self.con.execute("SET lock_configuration = true")
         except BaseException:
