@@ -217,14 +217,7 @@ def run_ingest(ingest_id: int, listener: Listener | None = None) -> Ingest:
             ingest.source_sha256,
             then=lambda version: privacy.record_scan(version, scanned),
         )
-        masked_copies.version_published(version)
-        if not version.source_sha256:
-            # A server file was not hashed on the way in. Its hash only lets a later upload
-            # of the same bytes be recognised before conversion (the Parquet's hash already
-            # caught this one), so it is taken once the version is readable.
-            recorder.phase("hashing source")
-            version.source_sha256 = formats.sha256_of(source)
-            Version.objects.filter(pk=version.pk).update(source_sha256=version.source_sha256)
+        _after_publish(version, source, recorder)
         return _finish(
             ingest,
             IngestStatus.SUCCEEDED,
@@ -250,6 +243,22 @@ def run_ingest(ingest_id: int, listener: Listener | None = None) -> Ingest:
         ingest.refresh_from_db(fields=["status"])
         if ingest.status in FINAL and _is_staged_upload(ingest):
             storage.remove_staging_dir(Path(ingest.staged_path).parent)
+
+
+def _after_publish(version: Version, source: Path, recorder: _Recorder) -> None:
+    """What follows a published version. The version is readable by now, so nothing here
+    may fail the ingest: a failure is logged and the version stands."""
+    try:
+        masked_copies.version_published(version)
+        if not version.source_sha256:
+            # A server file was not hashed on the way in. Its hash only lets a later upload
+            # of the same bytes be recognised before conversion (the Parquet's hash already
+            # caught this one), so it is taken once the version is readable.
+            recorder.phase("hashing source")
+            version.source_sha256 = formats.sha256_of(source)
+            Version.objects.filter(pk=version.pk).update(source_sha256=version.source_sha256)
+    except Exception:
+        log.exception("after publishing version %s of %s", version.number, version.dataset_id)
 
 
 def _version_from_source(dataset: Dataset, source_sha: str) -> Version | None:

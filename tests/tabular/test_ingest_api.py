@@ -187,3 +187,21 @@ def test_every_phase_of_a_run_has_a_label_people_read(dataset, tmp_path):
     ingest.phase = "converting"
     with translation.override("zh-hans"):
         assert ingest.phase_label == "转换为 Parquet"
+
+
+def test_what_follows_publishing_never_fails_a_published_ingest(dataset, tmp_path, monkeypatch):
+    from gongshu.tabular.ingest import formats
+    from tests.tabular.ingest_support import ingest, write
+
+    source = write(tmp_path, "t.csv", ROWS)
+    hash_of = formats.sha256_of
+
+    def gone_by_then(path):
+        if path == source:  # the server file vanished once it had been converted
+            raise FileNotFoundError(path)
+        return hash_of(path)
+
+    monkeypatch.setattr(formats, "sha256_of", gone_by_then)
+    result = ingest(dataset, source)
+    assert result.status == "succeeded" and result.version.is_current
+    assert result.version.source_sha256 == ""
