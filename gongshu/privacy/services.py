@@ -71,27 +71,23 @@ def scan_before_publish(path: Path, schema: dict) -> ScanOutcome | Exception:
 def record_scan(version: Version, outcome: ScanOutcome | Exception) -> Scan:
     """Keep a scan's findings (or its failure) for ``version``; tag the fields when it is
     the current version."""
-    if isinstance(outcome, Exception):
-        scan, _created = Scan.objects.update_or_create(
-            version=version,
-            defaults={
-                "status": ScanStatus.FAILED,
-                "error": str(outcome)[:2000] or type(outcome).__name__,
-            },
-        )
-        return scan
-    scan, _created = Scan.objects.update_or_create(
-        version=version,
-        defaults={
+    failed = isinstance(outcome, Exception)
+    if failed:
+        defaults = {
+            "status": ScanStatus.FAILED,
+            "error": str(outcome)[:2000] or type(outcome).__name__,
+        }
+    else:
+        defaults = {
             "status": ScanStatus.SUCCEEDED,
             "error": "",
             "findings": [f.as_dict() for f in outcome.findings],
             "sampled_rows": outcome.sampled,
             "seconds": round(outcome.seconds, 3),
             "detector_version": SCAN_VERSION,
-        },
-    )
-    if version.is_current:
+        }
+    scan, _created = Scan.objects.update_or_create(version=version, defaults=defaults)
+    if not failed and version.is_current:
         apply_tags(version.dataset, scan)
     return scan
 

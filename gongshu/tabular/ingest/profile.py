@@ -104,12 +104,12 @@ def profile(con, path: Path, schema: dict, stats: dict[str, ColumnStats] | None 
     parts = ["count(*)"]
     for field in schema["fields"]:
         c = ident(field["name"])
-        known = field["name"] in stats
+        from_footer = field["name"] in stats
         parts += [
-            "NULL" if known else f"count(*) - count({c})",
+            "NULL" if from_footer else f"count(*) - count({c})",
             "NULL" if field["name"] in few else f"approx_count_distinct({c})",
-            "NULL" if known else f"min({c})::VARCHAR",
-            "NULL" if known else f"max({c})::VARCHAR",
+            "NULL" if from_footer else f"min({c})::VARCHAR",
+            "NULL" if from_footer else f"max({c})::VARCHAR",
             f"avg({c})" if duck_type(field) in NUMERIC else "NULL",
         ]
     row = con.execute(f"SELECT {', '.join(parts)} FROM {relation}").fetchone()

@@ -287,15 +287,14 @@ def check_table(
         if (f.get("constraints") or {}).get("required") or f["name"] in primary_key
     ]
     if required:
-        known_nulls = known_nulls or {}
-        unknown = [n for n in required if n not in known_nulls]
-        counted = {}
+        nulls = dict(known_nulls or {})
+        unknown = [n for n in required if n not in nulls]
         if unknown:
             selects = ", ".join(f"count(*) FILTER (WHERE {ident(n)} IS NULL)" for n in unknown)
             found = con.execute(f"SELECT {selects} FROM {table}").fetchone()
-            counted = dict(zip(unknown, found, strict=True))
+            nulls.update(zip(unknown, found, strict=True))
         for name in required:
-            n = known_nulls[name] if name in known_nulls else counted[name]
+            n = nulls[name]
             if not n:
                 continue
             counts.append({"type": "constraint-error", "fieldName": name, "count": n})
