@@ -93,4 +93,5 @@ def sign_in(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
+    # "**/" would also match the login page itself; wait until it has been left.
+    page.wait_for_url(lambda url: not url.endswith("/login/"))

@@ -14,7 +14,9 @@ from gongshu.catalog import services as catalog
 from gongshu.orgs import services as orgs
 from gongshu.orgs.models import Organization, OrgKind
 from gongshu.tabular import services as tabular
-from tests.portal.browser.conftest import PASSWORD, sign_in
+from tests.portal.browser.conftest import INSTALL, PASSWORD, sign_in
+
+expect = pytest.importorskip("playwright.sync_api", reason=INSTALL).expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -113,6 +115,9 @@ def test_a_visitor_searches_opens_previews_and_downloads(world, new_page, shoot)
     )
     page.get_by_label("Field to chart").select_option("boardings")
     page.get_by_role("button", name="Draw").click()
+    # Draw reloads the page: wait for the new one before counting its bars.
+    page.wait_for_url("**chart=boardings**")
+    page.wait_for_selector("figure.chart-box svg rect")
     assert page.locator("figure.chart-box svg rect").count() >= 10
     shoot(page, "resource")
     with page.expect_download() as download:
@@ -133,7 +138,7 @@ def test_apply_review_approve_then_read_masked(world, new_page, shoot):
     researcher.get_by_label("Purpose").select_option("scientific_research")
     researcher.get_by_role("button", name="Submit the application").click()
     # The server says what to fix, next to the field.
-    assert researcher.locator("#id_description_error").is_visible()
+    expect(researcher.locator("#id_description_error")).to_be_visible()
     researcher.get_by_label("Describe the use").fill("出租车出行的区域差异研究。")
     shoot(researcher, "apply")
     researcher.get_by_role("button", name="Submit the application").click()
@@ -144,6 +149,7 @@ def test_apply_review_approve_then_read_masked(world, new_page, shoot):
     sign_in(reviewer, "transport-reviewer")
     assert reviewer.locator(".badge").inner_text() == "1"  # a notification waits
     reviewer.get_by_role("link", name="Inbox").click()
+    reviewer.wait_for_url("**/inbox/")
     shoot(reviewer, "inbox")
     reviewer.locator(".cards a").first.click()
     reviewer.get_by_label("Approve").check()
@@ -169,6 +175,7 @@ def test_an_editor_uploads_a_file_and_sees_the_new_version(world, new_page, shoo
     editor = new_page()
     sign_in(editor, "transport-editor")
     editor.get_by_role("link", name="Workspace").click()
+    editor.wait_for_url("**/workspace/")
     shoot(editor, "workspace")
     editor.get_by_role("link", name="公交站点客流").click()
     editor.get_by_role("link", name="Upload a file").click()
@@ -184,7 +191,8 @@ def test_an_editor_uploads_a_file_and_sees_the_new_version(world, new_page, shoo
     assert "Valid: no errors found." in editor.content()
     shoot(editor, "ingest")
     editor.get_by_role("link", name="Back to the resource").click()
-    assert editor.locator("table").first.locator("tbody tr").count() == 2
+    editor.wait_for_url("**/workspace/bus-stops/")
+    expect(editor.locator("table").first.locator("tbody tr")).to_have_count(2)
 
 
 def test_the_language_switches_to_chinese_and_back(world, new_page, shoot):
