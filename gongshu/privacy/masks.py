@@ -23,6 +23,7 @@ import hmac
 from collections.abc import Callable
 
 from django.conf import settings
+from django.utils import timezone
 
 from gongshu.tabular.duck import string_literal
 
@@ -67,6 +68,8 @@ def validate(spec: dict) -> dict:
         out["to"] = to
         if to == "age_band":
             out["width"] = _int(spec, "width", 10, 1, 100)
+            if spec.get("year") is not None:
+                out["year"] = _int(spec, "year", 0, 1900, 2200)
         if to == "grid":
             cell = spec.get("cell", 0.01)
             if isinstance(cell, bool) or not isinstance(cell, int | float) or not 0 < cell <= 10:
@@ -91,6 +94,12 @@ def hmac_sql(value: str, key: bytes) -> str:
     inner = bytes(b ^ 0x36 for b in block).hex()
     outer = bytes(b ^ 0x5C for b in block).hex()
     return f"sha256(unhex('{outer}') || unhex(sha256(unhex('{inner}') || encode({value}))))"
+
+
+def reference_year() -> int:
+    """The year ages are counted in when a spec names none: this year in the platform's
+    time zone (TIME_ZONE), not DuckDB's."""
+    return timezone.localdate().year
 
 
 def _text(column: str) -> str:
@@ -157,8 +166,9 @@ def _generalize(column: str, spec: dict, kind: str | None = None) -> str:
         )
     if to == "age_band":
         width = spec["width"]
-        # A birth date (or timestamp) gives the age today; a number is taken as the age.
-        age = f"date_diff('year', {moment}, current_date)"
+        # A birth date (or timestamp) gives the age reached in the spec's year (this year
+        # unless it names one); a number is taken as the age.
+        age = f"({spec.get('year') or reference_year()} - year({moment}))"
         if kind not in TEMPORAL:
             age = f"coalesce({age}, TRY_CAST({v} AS DOUBLE))"
         low = f"CAST(floor({age} / {width}) * {width} AS INTEGER)"

@@ -16,7 +16,8 @@ read goes.
   version's SHA-256, the visible fields, the validated masks (their scope included), the
   row filter and its values, ``FORMAT`` and a fingerprint of the scope's HMAC key (so a
   new SECRET_KEY makes every copy unusable; the key itself is written nowhere). A changed
-  tag, policy or mask gives a new key: a stale copy is never read.
+  tag, policy or mask gives a new key: a stale copy is never read. Age bands carry the
+  year they were counted in, so each New Year gives their copies new keys.
 - **Where.** ``masked/<version sha256>/<scope>/<version id>-<key>.parquet``
   (``storage.masked_copy_path``); the scope is the agreement id, or ``public``.
 - **When.** A read without its copy masks in the query, as before, and asks the worker
@@ -87,9 +88,17 @@ def spec_of(source: Source) -> dict:
     row_filter = source.decision.row_filter
     return {
         "fields": names,
-        "masks": {n: masks.validate(decided[n]) for n in names if decided.get(n)},
+        "masks": {n: _pinned(masks.validate(decided[n])) for n in names if decided.get(n)},
         "row_filter": [row_filter[0], list(row_filter[1])] if row_filter else None,
     }
+
+
+def _pinned(mask: dict) -> dict:
+    """``mask`` with the year its ages are counted in written into it: an age band changes
+    on New Year's Day, and a copy written the year before must not be read then."""
+    if mask.get("to") == "age_band" and "year" not in mask:
+        return {**mask, "year": masks.reference_year()}
+    return mask
 
 
 def worth_copying(spec: dict) -> bool:

@@ -64,6 +64,28 @@ def test_age_bands_from_a_birth_date_or_an_age():
     assert con.execute(f"SELECT {expr} FROM (SELECT '13812345678' AS v)").fetchone()[0] is None
 
 
+def test_age_bands_count_in_the_year_the_spec_names_or_this_year():
+    con = duckdb.connect()
+    born = "SELECT DATE '1990-12-31' AS v"
+    spec = {"kind": "generalize", "to": "age_band", "width": 10}
+    at = {
+        year: con.execute(
+            f"SELECT {masks.expression('v', {**spec, 'year': year})} FROM ({born})"
+        ).fetchone()[0]
+        for year in (2019, 2020, 2039)
+    }
+    assert at == {2019: "20-29", 2020: "30-39", 2039: "40-49"}
+    this_year = masks.expression("v", spec, "DATE")
+    assert (
+        con.execute(f"SELECT {this_year} FROM ({born})").fetchone()[0]
+        == con.execute(
+            f"SELECT {masks.expression('v', {**spec, 'year': masks.reference_year()})} FROM ({born})"
+        ).fetchone()[0]
+    )
+    with pytest.raises(ValueError, match="year"):
+        masks.validate({**spec, "year": "2020; DROP"})
+
+
 def test_null_and_redact_keep_their_behaviour():
     assert set(_apply({"kind": "null"})) == {None}
     assert set(_apply({"kind": "redact", "text": "▇▇"})) == {"▇▇"}
@@ -109,3 +131,41 @@ def test_typed_dates_generalize_without_parsing_text_and_alike(kind, spec):
     untyped = masks.expression('"v"', spec)
     rows = con.execute(f"SELECT {typed}, {untyped} FROM ({values})").fetchall()
     assert all(fast == slow for fast, slow in rows) and rows[0][0] is not None
+
+
+# What every mask returned for these inputs when masked_copies.FORMAT took its value.
+# Masked copies keep those outputs: when this digest changes, old copies hold values the
+# masks no longer give, so bump FORMAT and record the new digest under it.
+OUTPUTS_AT_FORMAT = {1: "39f1c98d7c9e50ba8613f02062a5f806186cc38857e30743e21d1508c4fc6487"}
+FINGERPRINT_SPECS = [
+    {"kind": "null"},
+    {"kind": "redact"},
+    {"kind": "redact", "text": "▇▇"},
+    {"kind": "keep", "first": 3, "last": 4},
+    {"kind": "keep", "first": 1, "last": 0, "char": "#"},
+    {"kind": "hash", "scope": "42"},
+    {"kind": "pseudonym", "scope": "42"},
+    *({"kind": "generalize", "to": to} for to in ("month", "year", "city", "province")),
+    {"kind": "generalize", "to": "grid", "cell": 0.5},
+    {"kind": "generalize", "to": "age_band", "width": 5, "year": 2030},
+]
+TYPED = {"DATE": "DATE '1961-02-28'", "TIMESTAMP": "TIMESTAMP '2001-07-04 23:59:59'"}
+
+
+def test_mask_outputs_are_those_masked_copies_were_written_with(settings):
+    from gongshu.tabular import masked_copies
+
+    settings.SECRET_KEY = "a-fixed-key-for-the-mask-fingerprint-" + "k" * 20
+    outputs = []
+    for spec in FINGERPRINT_SPECS:
+        outputs.append(_apply(spec))
+        for kind, literal in TYPED.items():
+            expr = masks.expression("v", spec, kind)
+            outputs.append(
+                duckdb.connect().execute(f"SELECT {expr} FROM (SELECT {literal} AS v)").fetchall()
+            )
+    digest = hashlib.sha256(repr(outputs).encode()).hexdigest()
+    assert OUTPUTS_AT_FORMAT.get(masked_copies.FORMAT) == digest, (
+        "a mask now returns other values than the masked copies on disk hold: bump "
+        "masked_copies.FORMAT and record this digest under the new number: " + digest
+    )

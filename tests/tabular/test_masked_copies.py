@@ -309,6 +309,36 @@ def test_a_changed_tag_never_reads_the_stale_copy(login, researcher, agreement, 
     assert not any(str(stale) in sql for sql in selects)
 
 
+def test_a_copy_of_age_bands_is_not_read_in_the_next_year(
+    login, researcher, agreement, selects, monkeypatch
+):
+    client = login(researcher)
+    monkeypatch.setattr(masked_copies.masks, "reference_year", lambda: 2026)
+    masked_copies.build_for_agreement(agreement.pk)
+    (last_year,) = _copies()
+    monkeypatch.setattr(masked_copies.masks, "reference_year", lambda: 2027)
+    selects.clear()
+    rows = client.get(f"{BASE}/rows", {"limit": 1000, "sort": "id"}).json()["rows"]
+    assert not any(str(last_year) in sql for sql in selects)
+    # Born 1960-03-02 (id 1): 66 in 2026, 67 in 2027 — the same band, the rows show 2027's.
+    by_id = {row["id"]: row["born_text"] for row in rows}
+    assert by_id[1] == "60-69"
+    assert _run_queued() == 1  # the read asked for this year's copy
+    [this_year] = [copy for copy in _copies() if copy != last_year]
+    selects.clear()
+    assert client.get(f"{BASE}/rows", {"limit": 1000, "sort": "id"}).json()["rows"] == rows
+    assert all(str(this_year) in sql for sql in selects)
+    ages = (
+        duckdb.connect()
+        .execute(
+            f"SELECT a.born_text, b.born_text FROM '{last_year}' a JOIN '{this_year}' b USING (id)"
+            " WHERE a.born_text IS DISTINCT FROM b.born_text"
+        )
+        .fetchall()
+    )
+    assert ages  # some people moved up a band at New Year, and reads show that
+
+
 def test_a_new_secret_key_makes_every_copy_unusable(settings, people):
     version = people.versions.get()
     spec = {"fields": ["id"], "masks": {}, "row_filter": None}
