@@ -33,7 +33,7 @@ from gongshu.privacy.detectors import BY_NAME
 from gongshu.privacy.models import ClassificationDecision, FieldTag, Scan, ScanStatus, TagState
 from gongshu.privacy.scan import SCAN_VERSION, scan_parquet
 from gongshu.privacy.scan import Outcome as ScanOutcome
-from gongshu.tabular import storage
+from gongshu.tabular import masked_copies, storage
 from gongshu.tabular.models import Version
 
 log = logging.getLogger(__name__)
@@ -175,6 +175,7 @@ def set_tag(
                 "detector": tag.detector,
             },
         )
+        masked_copies.masks_changed(field.dataset)
     return tag
 
 

@@ -25,7 +25,8 @@ read goes.
   reads enqueue one build). An agreement that becomes active, or whose policy changes,
   has the copies of its resources' current versions built ahead of reads
   (``agreement_changed``), and so does a new version of a resource under active
-  agreements (``version_published``). Building a copy removes the older copies of the
+  agreements (``version_published``), and so does a changed tag or release mask
+  (``masks_changed``). Building a copy removes the older copies of the
   same version and scope a minute later (``retire``), once reads that chose them are done.
 - **Until when.** Suspending, revoking or expiring an agreement removes its scope's
   copies; ``cleanup`` (at ``gongshu worker`` start) removes the copies of versions that
@@ -367,6 +368,15 @@ def version_published(version: Version) -> None:
         decision = gate.Decision(True, "masked copy", masks=public_masks)
         source = Source(dataset, version, decision)
         transaction.on_commit(lambda: attach(source), robust=True)
+
+
+def masks_changed(dataset) -> None:
+    """After the current transaction commits: enqueue the copies of the resource's current
+    version, whose masks a changed tag or release mask has just changed. Reads would ask
+    for them too, but would mask in the query until the worker had built them."""
+    version = Version.objects.filter(dataset=dataset, is_current=True).first()
+    if version is not None:
+        version_published(version)
 
 
 def remove_scope(scope: str) -> int:

@@ -309,6 +309,42 @@ def test_a_changed_tag_never_reads_the_stale_copy(login, researcher, agreement, 
     assert not any(str(stale) in sql for sql in selects)
 
 
+def test_a_changed_tag_has_the_copy_rebuilt_before_the_next_read(
+    login, researcher, agreement, people, selects, django_capture_on_commit_callbacks
+):
+    masked_copies.build_for_agreement(agreement.pk)
+    (stale,) = _copies()
+    with django_capture_on_commit_callbacks(execute=True):
+        privacy.set_tag(people.fields.get(name="district"), actor=None, sensitivity="personal")
+    assert _run_queued() == 1  # the agreement's copies, built ahead of any read
+    [fresh] = [copy for copy in _copies() if copy != stale]
+    selects.clear()
+    rows = login(researcher).get(f"{BASE}/rows", {"limit": 1000}).json()["rows"]
+    assert {row["district"] for row in rows} == {"***"}
+    assert selects and all(str(fresh) in sql for sql in selects)
+    queued = DBTaskResult.objects.values_list("task_path", flat=True)
+    assert [path.rsplit(".", 1)[1] for path in queued] == ["remove_masked_copies"]  # no build
+
+
+def test_a_changed_tag_of_an_open_resource_has_its_public_copy_rebuilt(
+    client, open_people, selects, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        privacy.set_tag(
+            open_people.fields.get(name="phone"),
+            actor=None,
+            sensitivity="personal",
+            release_mask={"kind": "keep", "first": 3, "last": 4},
+        )
+    assert _run_queued() == 1
+    (copy,) = _copies()
+    selects.clear()
+    rows = client.get("/api/v1/datasets/open-people/rows", {"limit": 1000}).json()["rows"]
+    assert {row["phone"][3:7] for row in rows} == {"****"}
+    assert selects and all(str(copy) in sql for sql in selects)
+    assert not DBTaskResult.objects.exists()
+
+
 def test_a_copy_of_age_bands_is_not_read_in_the_next_year(
     login, researcher, agreement, selects, monkeypatch
 ):
