@@ -28,6 +28,8 @@ read goes.
   agreements (``version_published``), and so does a changed tag or release mask
   (``masks_changed``). Building a copy removes the older copies of the
   same version and scope a minute later (``retire``), once reads that chose them are done.
+  A new version retires the copies of its resource's older versions that no read has used
+  for a week (``prune_unused``; reads mark their copy's mtime).
 - **Until when.** Suspending, revoking or expiring an agreement removes its scope's
   copies; ``cleanup`` (at ``gongshu worker`` start) removes the copies of versions that
   no longer exist and of agreements no longer active, and markers of dead builds.
@@ -72,6 +74,12 @@ PUBLIC = "public"
 # A request marker older than this belongs to a build that died: the next read retries.
 PENDING_STALE_S = 15 * 60
 RETIRE_AFTER_S = 60  # how long a replaced copy stays for the reads that chose it
+# A resource updated daily under an agreement would keep a copy per version: a copy of a
+# version that is no longer current goes once no read has used it for this long.
+UNUSED_AFTER_S = 7 * 24 * 3600
+# A read marks its copy used (its mtime) at most this often: one stat per read, a write
+# per hour at the most.
+MARK_USED_EVERY_S = 3600
 
 
 # --- which copy a Decision reads ----------------------------------------------------------
@@ -146,10 +154,22 @@ def attach(source: Source) -> Source:
         return source
     scope = scope_of(source.decision.agreement_id)
     target = path_of(source.version, scope, spec)
-    if target.is_file():
+    if _mark_used(target):
         return replace(source, copy=target)
     request(source.version, scope, spec)
     return source
+
+
+def _mark_used(copy: Path) -> bool:
+    """Whether ``copy`` exists; if so, its mtime says it was read lately."""
+    try:
+        if time.time() - copy.stat().st_mtime > MARK_USED_EVERY_S:
+            os.utime(copy)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        log.warning("could not mark the masked copy %s as used", copy.name)
+    return True
 
 
 # --- building -----------------------------------------------------------------------------
@@ -262,9 +282,10 @@ def write(version: Version, scope: str, spec: dict) -> Path:
     return target
 
 
-def retire(paths: list[Path]) -> None:
-    """Remove replaced copies ``RETIRE_AFTER_S`` from now: a read that chose one a moment
-    ago, before its replacement was written, still finds it when DuckDB opens it."""
+def retire(paths: list[Path], *, unused_for: float | None = None) -> None:
+    """Remove copies ``RETIRE_AFTER_S`` from now: a read that chose one a moment ago, before
+    its replacement was written, still finds it when DuckDB opens it. With ``unused_for``,
+    a copy that a read has used meanwhile is kept."""
     if not paths:
         return
     from gongshu.tabular.tasks import remove_masked_copies  # tasks import this
@@ -272,22 +293,44 @@ def retire(paths: list[Path]) -> None:
     root = storage.masked_dir()
     names = [str(path.relative_to(root)) for path in paths]
     if not remove_masked_copies.get_backend().supports_defer:
-        remove(names)  # a backend that runs tasks at once (tests, development)
+        remove(names, unused_for=unused_for)  # a backend that runs tasks at once (tests)
         return
     later = timezone.now() + dt.timedelta(seconds=RETIRE_AFTER_S)
-    remove_masked_copies.using(run_after=later).enqueue(names)
+    remove_masked_copies.using(run_after=later).enqueue(names, unused_for)
 
 
-def remove(names: list[str]) -> int:
-    """Remove copies named relative to the masked directory; how many were there."""
+def remove(names: list[str], unused_for: float | None = None) -> int:
+    """Remove copies named relative to the masked directory, those unused for
+    ``unused_for`` seconds only when it is given; how many were removed."""
     root = storage.masked_dir().resolve()
     removed = 0
     for name in names:
         path = (root / name).resolve()
-        if root in path.parents and path.suffix == ".parquet" and path.is_file():
-            path.unlink(missing_ok=True)
-            removed += 1
+        if not (root in path.parents and path.suffix == ".parquet" and path.is_file()):
+            continue
+        if unused_for is not None and _age(path) <= unused_for:
+            continue
+        path.unlink(missing_ok=True)
+        removed += 1
     return removed
+
+
+def prune_unused(dataset) -> int:
+    """Retire the copies of the resource's versions that are no longer current and that
+    no read has used for ``UNUSED_AFTER_S``; how many. A read of an old version after
+    that masks in the query and asks for its copy again."""
+    stale = []
+    old = Version.objects.filter(dataset=dataset, is_current=False)
+    for version_id, sha256 in old.values_list("pk", "sha256"):
+        directory = storage.masked_dir() / sha256
+        if directory.is_dir():
+            stale += [
+                path
+                for path in directory.glob(f"*/{version_id}-*.parquet")
+                if _age(path) > UNUSED_AFTER_S
+            ]
+    retire(stale, unused_for=UNUSED_AFTER_S)
+    return len(stale)
 
 
 def build_requested(version_id: int, scope: str, spec: dict) -> bool:
@@ -351,13 +394,15 @@ def agreement_changed(agreement_id: int, *, active: bool) -> None:
 def version_published(version: Version) -> None:
     """After the current transaction commits: enqueue the copies that will be read from a
     resource's new current version — its active agreements' and, when anyone may read it
-    without one while personal fields are masked, the public one."""
+    without one while personal fields are masked, the public one — and retire the older
+    versions' copies that no read uses any more."""
     from gongshu.access import gate
     from gongshu.access.models import Agreement, AgreementStatus
     from gongshu.privacy import services as privacy
     from gongshu.tabular.query import Source
 
     dataset = version.dataset
+    prune_unused(dataset)
     agreements = Agreement.objects.filter(datasets=dataset, status=AgreementStatus.ACTIVE)
     for agreement_id in agreements.values_list("pk", flat=True):
         agreement_changed(agreement_id, active=True)

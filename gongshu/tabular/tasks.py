@@ -26,6 +26,6 @@ def build_agreement_copies(agreement_id: int) -> int:
 
 
 @task()
-def remove_masked_copies(names: list[str]) -> int:
-    """Remove masked copies replaced a minute ago (``masked_copies.retire``)."""
-    return masked_copies.remove(names)
+def remove_masked_copies(names: list[str], unused_for: float | None = None) -> int:
+    """Remove masked copies retired a minute ago (``masked_copies.retire``)."""
+    return masked_copies.remove(names, unused_for)

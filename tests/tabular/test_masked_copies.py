@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 
 import duckdb
 import pytest
@@ -462,3 +463,41 @@ def test_a_new_version_of_an_open_resource_gets_its_public_copy_before_any_read(
     selects.clear()
     rows = client.get("/api/v1/datasets/open-people/rows", {"limit": 1000}).json()["rows"]
     assert len(rows) == 100 and all(str(copy) in sql for sql in selects)
+
+
+def _age_by_days(path, days: float) -> None:
+    then = timezone.now().timestamp() - days * 24 * 3600
+    os.utime(path, (then, then))
+
+
+@pytest.mark.parametrize("read_meanwhile", [False, True])
+def test_a_new_version_retires_old_copies_no_read_has_used_for_a_week(
+    login, researcher, agreement, people, tmp_path, read_meanwhile,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    masked_copies.build_for_agreement(agreement.pk)
+    (old,) = _copies()
+    _age_by_days(old, 8)
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest = _ingest_a_second_version(people, tmp_path)
+    queued = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
+    assert [path.rsplit(".", 1)[1] for path in queued] == [
+        "build_agreement_copies",
+        "remove_masked_copies",  # in a minute, for reads that chose the old copy just now
+    ]
+    if read_meanwhile:  # a read of version 1 uses its copy, which then stays
+        client = login(researcher)
+        rows = client.get(f"{BASE}/rows", {"version": 1, "limit": 1000}).json()["rows"]
+        assert len(rows) == 160
+    _run_queued()
+    new = [copy for copy in _copies() if copy.name.startswith(f"{ingest.version.pk}-")]
+    assert len(new) == 1
+    assert old.is_file() is read_meanwhile
+
+
+def test_copies_of_the_current_version_or_used_lately_are_not_pruned(agreement, people):
+    masked_copies.build_for_agreement(agreement.pk)
+    (current,) = _copies()
+    _age_by_days(current, 30)
+    assert masked_copies.prune_unused(people) == 0  # the current version's copy is read next
+    assert current.is_file()
