@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -87,27 +88,42 @@ def _select(
     return sql, [*inner_params, *cond_params]
 
 
-def _batches(engine: Engine, sql: str, values: list) -> Iterator[pa.RecordBatch]:
-    reader = engine.con.sql(sql, params=values).to_arrow_reader(limits.EXPORT_BATCH_ROWS)
-    try:
-        yield from reader
-    finally:
-        reader.close()
+class Batches:
+    """The query's Arrow batches, the first fetched when this is made: whatever fails
+    before the first row (a sort out of memory) fails before the response has begun, while
+    it can still be answered with an error instead of a cut-off download."""
+
+    def __init__(self, engine: Engine, sql: str, values: list) -> None:
+        self.reader = engine.con.sql(sql, params=values).to_arrow_reader(limits.EXPORT_BATCH_ROWS)
+        self.schema = self.reader.schema
+        try:
+            self.first = [self.reader.read_next_batch()]
+        except StopIteration:
+            self.first = []
+        except BaseException:
+            self.reader.close()
+            raise
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        try:
+            yield from self.first
+            yield from self.reader
+        finally:
+            self.reader.close()
 
 
-def _csv(engine: Engine, sql: str, values: list, bom: bool) -> Iterator[bytes]:
+def _csv(batches: Batches, bom: bool) -> Iterator[bytes]:
     if bom:
         yield b"\xef\xbb\xbf"  # lets Excel read UTF-8 (Chinese) text correctly
     header = True
-    for batch in _batches(engine, sql, values):
+    for batch in batches:
         sink = io.BytesIO()
         pa_csv.write_csv(batch, sink, pa_csv.WriteOptions(include_header=header))
         header = False
         yield sink.getvalue()
     if header:  # no rows: still name the columns
         sink = io.BytesIO()
-        schema = engine.con.sql(sql, params=values).limit(0).to_arrow_table().schema
-        pa_csv.write_csv(schema.empty_table(), sink)
+        pa_csv.write_csv(batches.schema.empty_table(), sink)
         yield sink.getvalue()
 
 
@@ -117,16 +133,16 @@ def _joined(batch: pa.RecordBatch, separator: str) -> bytes:
     return pc.binary_join(lists, separator)[0].as_py().encode()
 
 
-def _ndjson(engine: Engine, sql: str, values: list) -> Iterator[bytes]:
-    for batch in _batches(engine, sql, values):
+def _ndjson(batches: Batches) -> Iterator[bytes]:
+    for batch in batches:
         if batch.num_rows:
             yield _joined(batch, "\n") + b"\n"
 
 
-def _json(engine: Engine, sql: str, values: list) -> Iterator[bytes]:
+def _json(batches: Batches) -> Iterator[bytes]:
     yield b"["
     first = True
-    for batch in _batches(engine, sql, values):
+    for batch in batches:
         if batch.num_rows:
             yield (b"" if first else b",\n") + _joined(batch, ",\n")
             first = False
@@ -158,7 +174,7 @@ def _xlsx_file(engine: Engine, sql: str, values: list, sheet: str) -> Path:
     )
     worksheet = workbook.add_worksheet(sheet[:31])
     row_number = 0
-    for batch in _batches(engine, sql, values):
+    for batch in Batches(engine, sql, values):
         if row_number == 0:
             worksheet.write_row(0, 0, batch.schema.names)
             row_number = 1
@@ -235,10 +251,37 @@ def _recorded(
         )
 
 
-def _export(
+def _export(source: query.Source, fmt: str, **request) -> Export:
+    """The export, on the configured threads or, when that runs out of memory before the
+    first row, on one: each thread holds its own buffers, and a sort of wide rows that
+    does not fit with two often fits with one. If it still does not fit, a 400 says what
+    to change."""
+    threads = limits.export_threads()
+    while True:
+        try:
+            return _export_on(source, fmt, threads=threads, **request)
+        except duckdb.OutOfMemoryException:
+            if threads > 1:
+                threads = 1
+                continue
+            raise ValidationError(
+                {
+                    "__all__": _(
+                        "This export needs more memory than one export may use "
+                        "(%(limit)s). Export it without sorting, with fewer fields or "
+                        "fewer rows; or ask the administrator to raise "
+                        "GONGSHU_EXPORT_MEMORY_LIMIT."
+                    )
+                    % {"limit": limits.export_memory_limit()}
+                }
+            ) from None
+
+
+def _export_on(
     source: query.Source,
     fmt: str,
     *,
+    threads: int,
     fields: list[str] | None = None,
     filters: list[str] | None = None,
     sort: list[str] | None = None,
@@ -249,7 +292,7 @@ def _export(
     engine = Engine(
         [source.path],
         memory_limit=limits.export_memory_limit(),
-        threads=limits.export_threads(),
+        threads=threads,
         writable=fmt in ("parquet", "xlsx"),
     )
     try:
@@ -279,11 +322,11 @@ def _export(
         elif fmt == "parquet":
             chunks = _stream_file(_parquet_file(engine, sql, values), engine)
         elif fmt == "csv":
-            chunks = _closing(_csv(engine, sql, values, bom), engine)
+            chunks = _closing(_csv(Batches(engine, sql, values), bom), engine)
         elif fmt == "json":
-            chunks = _closing(_json(engine, sql, values), engine)
+            chunks = _closing(_json(Batches(engine, sql, values)), engine)
         else:
-            chunks = _closing(_ndjson(engine, sql, values), engine)
+            chunks = _closing(_ndjson(Batches(engine, sql, values)), engine)
     except BaseException:
         engine.close()
         raise

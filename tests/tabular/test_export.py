@@ -145,3 +145,35 @@ def test_scratch_files_are_removed_after_streaming(client, traffic):
     for fmt in ("csv", "parquet", "xlsx"):
         body(client.get(f"/api/v1/datasets/road-traffic/export.{fmt}"))
     assert list(limits.work_dir().iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_an_export_that_cannot_sort_in_memory_is_a_400_not_a_cut_off_download(
+    client, traffic, settings, fmt
+):
+    settings.TABULAR_EXPORT_MEMORY_LIMIT = "64KB"
+    response = client.get(f"/api/v1/datasets/road-traffic/export.{fmt}", {"sort": "-plate"})
+    assert response.status_code == 400
+    message = response.json()["errors"]["__all__"][0]
+    assert "64KB" in message and "without sorting" in message
+    assert not list(limits.work_dir().iterdir())  # both attempts' scratch is gone
+
+
+def test_an_export_out_of_memory_on_two_threads_is_retried_on_one(client, traffic, monkeypatch):
+    from gongshu.tabular import exports
+
+    tried = []
+
+    class TightOnTwoThreads(exports.Batches):
+        def __init__(self, engine, sql, values):
+            threads = engine.con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+            tried.append(threads)
+            if threads > 1:
+                raise duckdb.OutOfMemoryException("Out of Memory Error: (a test)")
+            super().__init__(engine, sql, values)
+
+    monkeypatch.setattr(exports, "Batches", TightOnTwoThreads)
+    data = body(client.get("/api/v1/datasets/road-traffic/export.csv", {"sort": "-plate"}))
+    assert tried == [2, 1]
+    table = list(csv.reader(io.StringIO(data.decode())))
+    assert len(table) == 101 and table[1][6] == "plate-0100"
