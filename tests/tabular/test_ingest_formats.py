@@ -184,3 +184,36 @@ def test_an_inferred_type_that_later_rows_break_falls_back_to_text(dataset, tmp_
     assert result.status == IngestStatus.SUCCEEDED, result.report
     assert result.version.table_schema["fields"][0]["type"] == "string"
     assert result.report["notes"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ndjson"])
+def test_wide_rows_get_smaller_row_groups(dataset, tmp_path, settings, fmt):
+    # 10,000 rows of ~210 bytes with 64 KiB of text per group: ~310 rows fit, so the
+    # smallest group (2,048 rows) is used; ordinary rows keep DuckDB's 122,880.
+    settings.INGEST_ROW_GROUP_BYTES = 64 * 1024
+    columns = ", ".join(f"'value-{k}-' || (i * {k + 3})::VARCHAR AS c{k}" for k in range(12))
+    source = tmp_path / f"wide.{fmt}"
+    options = "HEADER" if fmt == "csv" else "FORMAT json"
+    duckdb.connect().execute(
+        f"COPY (SELECT i AS id, {columns} FROM range(10000) t(i)) TO '{source}' ({options})"
+    )
+    result = ingest(dataset, source)
+    assert result.status == IngestStatus.SUCCEEDED, result.report
+    groups = (
+        duckdb.connect()
+        .execute(
+            "SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata(?)",
+            [str(storage.version_path(result.version.sha256))],
+        )
+        .fetchall()
+    )
+    assert sorted(rows for _, rows in groups) == [1808, 2048, 2048, 2048, 2048]
+
+
+def test_row_groups_shrink_with_the_width_of_a_row(settings):
+    from gongshu.tabular.ingest.pipeline import row_group_rows
+
+    settings.INGEST_ROW_GROUP_BYTES = 16 * 1024 * 1024
+    assert row_group_rows(72) == 122_880  # the benchmark's rows: DuckDB's default
+    assert row_group_rows(1_200) == 12_288  # 200 numeric columns
+    assert row_group_rows(2_000_000) == 2_048  # never below one 2,048-row vector

@@ -29,6 +29,11 @@ from gongshu.tabular.ingest import validate as v
 from gongshu.tabular.ingest.profile import footer_stats
 from gongshu.tabular.ingest.profile import profile as profile_of
 
+# DuckDB's own row group size, kept for ordinary rows; wide rows get fewer, never fewer
+# than this minimum (a multiple of DuckDB's 2,048-row vectors).
+MAX_ROW_GROUP_ROWS = 122_880
+MIN_ROW_GROUP_ROWS = 2_048
+
 
 class Progress(Protocol):
     def phase(self, name: str) -> None: ...
@@ -212,7 +217,7 @@ def _csv_to_parquet(
             f"columns={{{columns}}}, nullstr={nulls}, "
             f"max_line_size={int(settings.INGEST_MAX_LINE_SIZE)}, buffer_size={_buffer_size()}"
         )
-        writer = f")) TO {v.lit(str(out))} (FORMAT parquet, COMPRESSION zstd)"
+        writer = f")) TO {v.lit(str(out))} ({_parquet_options(formats.bytes_per_row(path))})"
         # Most files are valid: read strictly, which stops at the first bad row and costs
         # less than keeping a reject table. Only a file that fails is read again with one,
         # to report every bad row.
@@ -257,6 +262,19 @@ def _csv_to_parquet(
             len(schema["fields"]),
         )
     return schema  # pragma: no cover - the loop returns or raises
+
+
+def row_group_rows(bytes_per_row: float) -> int:
+    """Rows per row group of a version: DuckDB's 122,880 unless that would hold more than
+    INGEST_ROW_GROUP_BYTES of the source's text. Every reader of a version holds a whole
+    row group's columns per thread: 122,880 rows of 200 columns decode to ~140 MB, and an
+    export within its 160 MB limit ran out of memory reading them."""
+    fit = int(settings.INGEST_ROW_GROUP_BYTES // max(bytes_per_row, 1.0))
+    return max(MIN_ROW_GROUP_ROWS, min(MAX_ROW_GROUP_ROWS, fit // 2048 * 2048))
+
+
+def _parquet_options(bytes_per_row: float) -> str:
+    return f"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {row_group_rows(bytes_per_row)}"
 
 
 def _buffer_size() -> int:
@@ -392,7 +410,9 @@ def _table_to_parquet(
             len(schema["fields"]),
         )
     select = ", ".join(f"{cast(f)} AS {v.ident(f['name'])}" for f in schema["fields"])
-    con.execute(
-        f"COPY (SELECT {select} FROM raw) TO {v.lit(str(out))} (FORMAT parquet, COMPRESSION zstd)"
-    )
+    width = con.execute(
+        "SELECT coalesce(avg(strlen(CAST(sample AS VARCHAR))), 0)"
+        " FROM (SELECT * FROM raw LIMIT 1000) AS sample"
+    ).fetchone()[0]
+    con.execute(f"COPY (SELECT {select} FROM raw) TO {v.lit(str(out))} ({_parquet_options(width)})")
     return schema
