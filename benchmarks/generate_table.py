@@ -13,6 +13,7 @@ written by the same ``VERSION`` of this module (a ``.done`` marker beside it say
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import tempfile
 import time
@@ -152,6 +153,15 @@ def machine(pg_url: str | None = None) -> dict:
 def load_average() -> float:
     """The 1-minute load average now."""
     return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def proc_bytes(pid: int | str, file: str, key: str) -> int:
+    """A "Key:  N kB" line of /proc/<pid>/<file>, in bytes (0 if the process is gone)."""
+    with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ GONGSHU_* settings, e.g. ``'1 thread:GONGSHU_EXPORT_THREADS=1'``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 import threading
@@ -44,25 +43,16 @@ import tabular_query
 LIMIT_MB = 300
 
 
-def _proc_bytes(pid: int, file: str, key: str) -> int:
-    """A "Key:  N kB" line of /proc/<pid>/<file>, in bytes (0 if the process is gone)."""
-    with contextlib.suppress(FileNotFoundError, ProcessLookupError):
-        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
 def _status(pid: int, key: str) -> int:
     """``VmRSS`` / ``VmHWM`` of /proc/<pid>/status, in bytes."""
-    return _proc_bytes(pid, "status", key)
+    return generate_table.proc_bytes(pid, "status", key)
 
 
 def _pss(pid: int) -> int:
     """Proportional set size in bytes: private pages plus an equal share of the pages it
     shares (the master's copy-on-write Django with both workers), so that summing it over
     a process tree counts every page once."""
-    return _proc_bytes(pid, "smaps_rollup", "Pss")
+    return generate_table.proc_bytes(pid, "smaps_rollup", "Pss")
 
 
 def export_once(var_dir: Path, params: list[tuple[str, str]], env: dict[str, str]) -> dict:

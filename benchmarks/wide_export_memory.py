@@ -26,9 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import generate_table
 
 
 def _setup_django(var_dir: str) -> None:
@@ -73,15 +74,6 @@ def csv_bytes_per_row(path: Path) -> float:
         sample.unlink()
 
 
-def _status_kb(name: str) -> int:
-    # Not getrusage's ru_maxrss: Linux keeps that across exec, so a child would inherit
-    # the parent's peak; VmHWM starts afresh with the process's memory.
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(name + ":"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no {name} in /proc/self/status")
-
-
 def child(path: str, sort: bool, var_dir: str) -> dict:
     _setup_django(var_dir)
     import pyarrow.csv as pa_csv
@@ -89,7 +81,9 @@ def child(path: str, sort: bool, var_dir: str) -> dict:
     from gongshu.tabular import limits
     from gongshu.tabular.duck import Engine
 
-    base = _status_kb("VmRSS")
+    # VmHWM, not getrusage's ru_maxrss: Linux keeps that across exec, so a child would
+    # inherit its parent's peak; VmHWM starts afresh with the process's memory.
+    base = generate_table.proc_bytes("self", "status", "VmRSS")
     started = time.perf_counter()
     rows = 0
     sql = f"SELECT * FROM read_parquet('{path}')"
@@ -108,11 +102,11 @@ def child(path: str, sort: bool, var_dir: str) -> dict:
         outcome = str(exc).split("\n")[0][:90]
     finally:
         engine.close()
-    peak = _status_kb("VmHWM")
+    peak = generate_table.proc_bytes("self", "status", "VmHWM")
     return {
         "rows": rows,
         "seconds": round(time.perf_counter() - started, 2),
-        "peak_mb": (peak - base) // 1024,
+        "peak_mb": (peak - base) // 2**20,
         "outcome": outcome,
     }
 
