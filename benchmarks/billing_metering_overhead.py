@@ -52,14 +52,14 @@ def world(rows: int):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from gongshu.access import policy
     from gongshu.access.models import Agreement, Application
     from gongshu.billing import services
     from gongshu.billing.models import AgreementPlan
     from gongshu.catalog.models import Dataset
+    from gongshu.engine import storage
     from gongshu.orgs.models import Membership, Organization, PlatformRole
     from gongshu.orgs.principal import Principal
-    from gongshu.tabular import storage
+    from gongshu.policy import odrl
     from gongshu.tabular.models import Version
 
     provider = Organization.objects.create(code="prov", name_zh="p", kind="government", region="310000")  # fmt: skip
@@ -103,9 +103,9 @@ def world(rows: int):
         purpose="commercial", policy={}, valid_from=today, valid_until=end,
     )  # fmt: skip
     agreement.datasets.set([dataset])
-    agreement.policy = policy.build(
+    agreement.policy = odrl.build(
         uid=f"urn:gongshu:agreement:{agreement.pk}", assigner="urn:gongshu:org:prov",
-        assignee="urn:gongshu:org:acme", targets=[(policy.dataset_urn(dataset), [])],
+        assignee="urn:gongshu:org:acme", targets=[(odrl.dataset_urn(dataset), [])],
         purpose="commercial", start=today, end=end,
     )  # fmt: skip
     agreement.save()

@@ -124,9 +124,10 @@ def masked_read(version, runs: int = 15) -> None:
     Decision, before the worker has built its copy), masked from the copy — interleaved
     run by run; medians."""
     from gongshu.access import gate
+    from gongshu.engine import storage
+    from gongshu.engine.duck import Engine
     from gongshu.privacy import services as privacy
-    from gongshu.tabular import masked_copies, query, storage
-    from gongshu.tabular.duck import Engine
+    from gongshu.tabular import masked_copies, query
 
     masks = privacy.tighten(
         privacy.default_masks(version.dataset, "opening", agreement_id=1), {}, agreement_id=1

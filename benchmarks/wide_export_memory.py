@@ -78,8 +78,8 @@ def child(path: str, sort: bool, var_dir: str) -> dict:
     _setup_django(var_dir)
     import pyarrow.csv as pa_csv
 
-    from gongshu.tabular import limits
-    from gongshu.tabular.duck import Engine
+    from gongshu.engine import limits
+    from gongshu.engine.duck import Engine
 
     # VmHWM, not getrusage's ru_maxrss: Linux keeps that across exec, so a child would
     # inherit its parent's peak; VmHWM starts afresh with the process's memory.
@@ -127,7 +127,7 @@ def main() -> None:
     _setup_django(var_dir)
     from django.conf import settings
 
-    from gongshu.tabular import limits
+    from gongshu.engine import limits
     from gongshu.tabular.ingest.pipeline import row_group_rows
 
     default = work / f"wide-{args.rows}x{args.columns}-default.parquet"

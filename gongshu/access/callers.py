@@ -7,9 +7,9 @@ from typing import Any
 
 from django.db.models import Q
 
-from gongshu.access import channels
 from gongshu.orgs.models import Organization, OrgKind, Role
 from gongshu.orgs.principal import Principal
+from gongshu.policy import channels
 
 EDITOR_ROLES = (Role.ORG_ADMIN, Role.EDITOR)
 

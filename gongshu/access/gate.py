@@ -18,11 +18,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gongshu.access import callers, channels, filters, policy, usage
+from gongshu.access import callers, usage
 from gongshu.access.models import Agreement, AgreementStatus, Purpose, Review, Stage, Verdict
 from gongshu.audit import services as audit
 from gongshu.catalog.models import Dataset
 from gongshu.catalog.vocabulary import Level
+from gongshu.policy import channels, filters, odrl
 from gongshu.privacy import services as privacy
 
 
@@ -252,10 +253,10 @@ class Restrictions:
 
 def _terms(
     agreement: Agreement, dataset: Dataset, known: set[str] | None
-) -> tuple[policy.Terms | None, tuple[str, tuple] | None]:
+) -> tuple[odrl.Terms | None, tuple[str, tuple] | None]:
     """The policy's terms for ``dataset`` and its compiled row filter; ValidationError
     when the policy no longer fits the resource's fields."""
-    terms = policy.terms_for(agreement.policy, policy.dataset_urn(dataset), known)
+    terms = odrl.terms_for(agreement.policy, odrl.dataset_urn(dataset), known)
     row_filter = filters.compile(terms.row_filter, known) if terms and terms.row_filter else None
     return terms, row_filter
 
@@ -263,7 +264,7 @@ def _terms(
 def _restrictions(
     agreement: Agreement,
     dataset: Dataset,
-    terms: policy.Terms,
+    terms: odrl.Terms,
     row_filter: tuple[str, tuple] | None,
     known: set[str] | None,
 ) -> Restrictions:

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongshu.access import notify, policy, usage
+from gongshu.access import notify, usage
 from gongshu.access.gate import resource_fields
 from gongshu.access.models import (
     OPEN_APPLICATION_STATUSES,
@@ -39,6 +39,7 @@ from gongshu.catalog.models import Dataset
 from gongshu.catalog.vocabulary import Level, OpeningAttribute, SharingAttribute, Status
 from gongshu.orgs.models import Organization, OrgKind, Role
 from gongshu.orgs.principal import Principal
+from gongshu.policy import odrl
 from gongshu.tabular import masked_copies
 
 # The longest period one application may ask for. [check] No source names a maximum.
@@ -314,17 +315,17 @@ def _issue(application: Application) -> Agreement:
 
     assign_plan(agreement, choice=terms.get("plan"))
     fields_override = terms.get("fields")
-    document = policy.build(
+    document = odrl.build(
         uid=f"urn:gongshu:agreement:{agreement.pk}",
         assigner=f"urn:gongshu:org:{application.provider.code}",
         assignee=f"urn:gongshu:org:{application.organization.code}",
         targets=[
-            (policy.dataset_urn(r.dataset), list(fields_override or r.fields)) for r in requested
+            (odrl.dataset_urn(r.dataset), list(fields_override or r.fields)) for r in requested
         ],
         purpose=application.purpose,
         start=agreement.valid_from,
         end=agreement.valid_until,
-        actions=tuple(terms.get("actions") or policy.ACTIONS),
+        actions=tuple(terms.get("actions") or odrl.ACTIONS),
         calls_per_day=terms.get("calls_per_day"),
         rows_per_day=terms.get("rows_per_day"),
         row_filter=terms.get("row_filter"),
@@ -338,8 +339,8 @@ def _issue(application: Application) -> Agreement:
 
 
 def _validate(document: Any, agreement: Agreement) -> None:
-    fields_of = {policy.dataset_urn(d): resource_fields(d) for d in agreement.datasets.all()}
-    policy.validate(document, fields_of)
+    fields_of = {odrl.dataset_urn(d): resource_fields(d) for d in agreement.datasets.all()}
+    odrl.validate(document, fields_of)
 
 
 def withdraw(actor: Principal, application: Application) -> Application:

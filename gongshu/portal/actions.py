@@ -14,9 +14,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gongshu.access import callers, channels
+from gongshu.access import callers
 from gongshu.access.models import Agreement, AgreementStatus
 from gongshu.catalog.models import Dataset
+from gongshu.policy import channels
 
 OPEN, AGREEMENT, APPLY, SIGN_IN, PROVIDER, NONE = (
     "open",

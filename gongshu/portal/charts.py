@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 
 from gongshu.access import gate
 from gongshu.catalog.models import Dataset
+from gongshu.engine import limits
+from gongshu.engine.duck import Engine
+from gongshu.policy.sql import ident
 from gongshu.portal.svg import Bar
-from gongshu.tabular import limits, query
-from gongshu.tabular.duck import Engine, ident
+from gongshu.tabular import query
 
 NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "REAL")
 TEMPORAL = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE")

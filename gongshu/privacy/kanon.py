@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from gongshu.privacy import masks
-from gongshu.tabular.duck import Engine, ident, string_literal
+from gongshu.engine.duck import Engine
+from gongshu.policy import masks
+from gongshu.policy.sql import ident, string_literal
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from gongshu.engine.duck import Engine
+from gongshu.policy.sql import ident, string_literal
 from gongshu.privacy.detectors import DETECTORS, Detector
 from gongshu.privacy.lexicon import PROVINCES
-from gongshu.tabular.duck import Engine, ident, string_literal
 
 SAMPLE_ROWS = 2000
 SAMPLE_BLOCKS = 8  # contiguous blocks the sample is read in

@@ -28,12 +28,14 @@ from django.utils.translation import gettext as _
 from gongshu.audit import services as audit
 from gongshu.catalog.models import Dataset, Field
 from gongshu.catalog.vocabulary import Level, OpeningAttribute, Sensitivity, SharingAttribute
-from gongshu.privacy import classify, kanon, masks
+from gongshu.engine import storage
+from gongshu.policy import masks
+from gongshu.privacy import classify, kanon
 from gongshu.privacy.detectors import BY_NAME
 from gongshu.privacy.models import ClassificationDecision, FieldTag, Scan, ScanStatus, TagState
 from gongshu.privacy.scan import SCAN_VERSION, scan_parquet
 from gongshu.privacy.scan import Outcome as ScanOutcome
-from gongshu.tabular import masked_copies, storage
+from gongshu.tabular import masked_copies
 from gongshu.tabular.models import Version
 
 log = logging.getLogger(__name__)

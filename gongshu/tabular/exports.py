@@ -24,8 +24,10 @@ from django.utils.translation import gettext as _
 
 from gongshu.access import gate
 from gongshu.catalog.models import Dataset
-from gongshu.tabular import limits, params, query
-from gongshu.tabular.duck import Engine, ident, string_literal
+from gongshu.engine import limits
+from gongshu.engine.duck import Engine
+from gongshu.policy.sql import ident, string_literal
+from gongshu.tabular import params, query
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",

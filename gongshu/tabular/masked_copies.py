@@ -56,9 +56,10 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from gongshu.privacy import masks
-from gongshu.tabular import limits, storage
-from gongshu.tabular.duck import Engine, string_literal
+from gongshu.engine import limits, storage
+from gongshu.engine.duck import Engine
+from gongshu.policy import masks
+from gongshu.policy.sql import string_literal
 from gongshu.tabular.models import Version
 
 if TYPE_CHECKING:

@@ -16,7 +16,8 @@ import duckdb
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from gongshu.tabular.duck import Engine, ident, scalar_type
+from gongshu.engine.duck import Engine
+from gongshu.policy.sql import ident, scalar_type
 
 COMPARISONS = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 OPERATORS = (*COMPARISONS, "in", "like", "ilike", "null", "notnull")

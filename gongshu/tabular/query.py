@@ -20,9 +20,11 @@ from django.utils.translation import gettext as _
 
 from gongshu.access import gate
 from gongshu.catalog.models import Dataset
-from gongshu.privacy import masks
-from gongshu.tabular import limits, masked_copies, params, storage
-from gongshu.tabular.duck import Engine, ident, inline_params, string_literal
+from gongshu.engine import limits, storage
+from gongshu.engine.duck import Engine
+from gongshu.policy import masks
+from gongshu.policy.sql import ident, inline_params, string_literal
+from gongshu.tabular import masked_copies, params
 from gongshu.tabular.models import Version
 
 ROW_ID = "__gongshu_row"  # stable row id: the row's position in its Parquet file

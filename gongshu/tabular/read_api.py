@@ -14,8 +14,9 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from gongshu.catalog.models import Dataset
-from gongshu.tabular import exports, limits, query, sql
-from gongshu.tabular.duck import QueryTimeout
+from gongshu.engine import limits
+from gongshu.engine.duck import QueryTimeout
+from gongshu.tabular import exports, query, sql
 
 router = Router(tags=["tabular"])
 

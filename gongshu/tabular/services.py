@@ -28,8 +28,9 @@ from django.utils.translation import gettext as _
 
 from gongshu.catalog import services as catalog
 from gongshu.catalog.models import Dataset
+from gongshu.engine import storage
 from gongshu.privacy import services as privacy
-from gongshu.tabular import masked_copies, storage
+from gongshu.tabular import masked_copies
 from gongshu.tabular.ingest import IngestError, formats, pipeline
 from gongshu.tabular.ingest.validate import normalise_schema
 from gongshu.tabular.models import Ingest, IngestStatus, Version

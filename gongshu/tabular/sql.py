@@ -27,8 +27,10 @@ from sqlglot import exp
 
 from gongshu.access import gate
 from gongshu.catalog.models import Dataset
-from gongshu.tabular import limits, query
-from gongshu.tabular.duck import Engine, QueryTimeout, ident
+from gongshu.engine import limits
+from gongshu.engine.duck import Engine, QueryTimeout
+from gongshu.policy.sql import ident
+from gongshu.tabular import query
 
 _FORBIDDEN_NODES = tuple(
     getattr(exp, name)

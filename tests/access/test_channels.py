@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gongshu.access import channels as ch
+from gongshu.policy import channels as ch
 
 PUBLIC = ch.Caller()
 CITIZEN = ch.Caller(authenticated=True, org_ids=frozenset({9}))

@@ -8,14 +8,14 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from gongshu.access import filters, policy
+from gongshu.policy import filters, odrl
 
 URN = "urn:gongshu:dataset:00000000-0000-0000-0000-000000000001"
 FIELDS = {"id", "district", "plate", "速度"}
 
 
 def document(**changes):
-    doc = policy.build(
+    doc = odrl.build(
         uid="urn:gongshu:agreement:1",
         assigner="urn:gongshu:org:a",
         assignee="urn:gongshu:org:b",
@@ -37,8 +37,8 @@ def document(**changes):
 
 
 def test_a_built_policy_validates_and_compiles():
-    policy.validate(document(), {URN: FIELDS})
-    terms = policy.terms_for(document(), URN, FIELDS)
+    odrl.validate(document(), {URN: FIELDS})
+    terms = odrl.terms_for(document(), URN, FIELDS)
     assert terms.fields == ("id", "district")
     assert terms.calls_per_day == 100 and terms.rows_per_day is None
     assert terms.purposes == {"scientific_research"}
@@ -70,7 +70,7 @@ def test_a_built_policy_validates_and_compiles():
 )  # fmt: skip
 def test_anything_outside_the_subset_is_refused(change, message):
     with pytest.raises(ValidationError) as caught:
-        policy.validate(document(**change), {URN: FIELDS})
+        odrl.validate(document(**change), {URN: FIELDS})
     assert message in str(caught.value)
 
 

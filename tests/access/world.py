@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from gongshu.access import policy
 from gongshu.access.models import (
     Agreement,
     Application,
@@ -25,6 +24,7 @@ from gongshu.access.models import (
 from gongshu.catalog import rules
 from gongshu.catalog.models import Dataset
 from gongshu.orgs.models import Membership, Organization, PlatformRole
+from gongshu.policy import odrl
 from gongshu.tabular.models import Version
 from tests.tabular.factories import TRAFFIC, make_version
 
@@ -218,11 +218,11 @@ def agreement(
         valid_until=end,
     )
     made.datasets.set(datasets)
-    made.policy = policy.build(
+    made.policy = odrl.build(
         uid=f"urn:gongshu:agreement:{made.pk}",
         assigner="urn:gongshu:org:w-provider",
         assignee=f"urn:gongshu:org:{organization.code}",
-        targets=[(policy.dataset_urn(d), list(AGREED_FIELDS)) for d in datasets],
+        targets=[(odrl.dataset_urn(d), list(AGREED_FIELDS)) for d in datasets],
         purpose=purpose,
         start=start,
         end=end,
@@ -230,6 +230,6 @@ def agreement(
         masks={"plate": MASK},
         **limits,
     )
-    policy.validate(made.policy, {policy.dataset_urn(d): None for d in datasets})
+    odrl.validate(made.policy, {odrl.dataset_urn(d): None for d in datasets})
     made.save()
     return made

@@ -8,7 +8,7 @@ import hmac
 import duckdb
 import pytest
 
-from gongshu.privacy import masks
+from gongshu.policy import masks
 from gongshu.privacy.services import tighten
 
 VALUES = ["11010519491231002X", "13812345678", "1990-05-17", "310101", "121.473701", None]

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from gongshu.catalog.models import Dataset
-from gongshu.tabular import storage
+from gongshu.engine import storage
 from gongshu.tabular.models import Version
 
 _TYPES = {

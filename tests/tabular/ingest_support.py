@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gongshu.tabular import services, storage
+from gongshu.engine import storage
+from gongshu.tabular import services
 from gongshu.tabular.models import Ingest
 
 ROWS = "id,name,amount\n1,上海,1.5\n2,北京,2.25\n3,广州,\n"

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from python_calamine import CalamineWorkbook
 
-from gongshu.tabular import limits, storage
+from gongshu.engine import limits, storage
 from tests.tabular.factories import TRAFFIC, make_version
 
 

@@ -10,7 +10,8 @@ import duckdb
 import pytest
 import xlsxwriter
 
-from gongshu.tabular import services, storage
+from gongshu.engine import storage
+from gongshu.tabular import services
 from gongshu.tabular.models import IngestStatus, Version
 from tests.tabular.ingest_support import ROWS, ingest, staging_left, versions_on_disk, write
 

@@ -15,7 +15,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from gongshu.tabular import services, storage
+from gongshu.engine import storage
+from gongshu.tabular import services
 from gongshu.tabular.models import Ingest, IngestStatus, Version
 from tests.tabular.ingest_support import ROWS, ingest, versions_on_disk, write
 

@@ -19,10 +19,11 @@ from gongshu.access import gate
 from gongshu.access import services as access
 from gongshu.access.models import Agreement
 from gongshu.catalog import services as catalog
+from gongshu.engine import storage
 from gongshu.orgs.models import Organization
 from gongshu.orgs.principal import Principal
 from gongshu.privacy import services as privacy
-from gongshu.tabular import masked_copies, query, storage
+from gongshu.tabular import masked_copies, query
 from tests.tabular import exported
 from tests.tabular.factories import make_version
 

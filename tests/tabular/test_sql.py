@@ -156,8 +156,8 @@ def test_the_engine_itself_refuses_what_the_parser_might_miss(traffic, tmp_path)
     write outside its scratch space, load extensions or unlock its configuration."""
     import duckdb
 
-    from gongshu.tabular import storage
-    from gongshu.tabular.duck import Engine
+    from gongshu.engine import storage
+    from gongshu.engine.duck import Engine
     from gongshu.tabular.models import Version
 
     path = storage.version_path(Version.objects.get(dataset=traffic).sha256)

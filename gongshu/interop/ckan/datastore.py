@@ -15,11 +15,13 @@ from django.utils.translation import gettext as _
 from sqlglot import exp
 
 from gongshu.access import gate
+from gongshu.engine import limits
+from gongshu.engine.duck import Engine
 from gongshu.interop.ckan import mapping
 from gongshu.interop.ckan.call import Call
 from gongshu.interop.ckan.envelope import NotFound, ValidationFailed
-from gongshu.tabular import limits, params, query, sql
-from gongshu.tabular.duck import Engine, ident
+from gongshu.policy.sql import ident
+from gongshu.tabular import params, query, sql
 from gongshu.tabular.models import Version
 
 DEFAULT_LIMIT = 100  # CKAN's ckan.datastore.search.rows_default

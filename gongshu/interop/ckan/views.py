@@ -14,13 +14,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from ninja.errors import HttpError
 
+from gongshu.engine import limits
+from gongshu.engine.duck import QueryTimeout
 from gongshu.interop.ckan import envelope
 from gongshu.interop.ckan.actions import ACTIONS
 from gongshu.interop.ckan.call import Call
 from gongshu.ops.auth import principal_from_request
 from gongshu.orgs.principal import Principal
-from gongshu.tabular import limits, query
-from gongshu.tabular.duck import QueryTimeout
+from gongshu.tabular import query
 
 logger = logging.getLogger(__name__)
 

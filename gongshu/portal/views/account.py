@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongshu.access import policy, usage
+from gongshu.access import usage
 from gongshu.access.gate import resource_fields
 from gongshu.access.models import Agreement, DailyUsage, Notification
 from gongshu.orgs import services as orgs
 from gongshu.orgs.models import ApiToken
+from gongshu.policy import odrl
 from gongshu.portal import billing
 from gongshu.portal.forms import TokenForm
 from gongshu.portal.views.common import errors_into, guarded, principal
@@ -42,8 +43,8 @@ def _quota(agreement: Agreement) -> dict:
     first = next(iter(agreement.datasets.all()), None)
     if first is not None and agreement.policy:
         try:
-            terms = policy.terms_for(
-                agreement.policy, policy.dataset_urn(first), resource_fields(first)
+            terms = odrl.terms_for(
+                agreement.policy, odrl.dataset_urn(first), resource_fields(first)
             )
         except ValidationError:
             terms = None

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.utils import timezone
 
-from gongshu.tabular.duck import string_literal
+from gongshu.policy.sql import string_literal
 
 KINDS = ("null", "redact", "keep", "hash", "pseudonym", "generalize")
 GENERALIZE_TO = ("age_band", "month", "year", "city", "province", "grid")

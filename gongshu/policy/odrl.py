@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticError
 
-from gongshu.access import filters
+from gongshu.policy import filters
 
 ODRL_CONTEXT = "http://www.w3.org/ns/odrl.jsonld"
 PROFILE = "urn:gongshu:odrl-profile:1"
