@@ -27,6 +27,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check gongshu tests benchmarks
 	$(BIN)/ruff format --check gongshu tests benchmarks
+	$(BIN)/mypy gongshu
 	$(BIN)/gongshu makemigrations --check --dry-run
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 

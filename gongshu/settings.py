@@ -152,6 +152,15 @@ FILE_UPLOAD_TEMP_DIR = None
 NINJA_PAGINATION_MAX_LIMIT = 1000
 
 # The read engine (tabular.query, sql, exports); checked at use by tabular/limits.py.
+# The gate's conditions, in the order they run (gongshu/gate/README.md). A subsystem that
+# adds a condition (cross-border transfer, compute) adds its dotted path here.
+GATE_CONDITIONS = [
+    "gongshu.gate.conditions.channel_route",
+    "gongshu.access.conditions.agreement_terms",
+    "gongshu.access.conditions.daily_calls",
+    "gongshu.billing.conditions.plan_quota",
+]
+
 TABULAR_QUERY_TIMEOUT_S = env_int("GONGSHU_QUERY_TIMEOUT_S", 10)
 TABULAR_QUERY_MEMORY_LIMIT = env_str("GONGSHU_QUERY_MEMORY_LIMIT", "512MB")
 TABULAR_EXPORT_MEMORY_LIMIT = env_str("GONGSHU_EXPORT_MEMORY_LIMIT", "160MB")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -52,6 +55,30 @@ def test_the_generated_secret_key_is_kept_private_and_reused(tmp_path):
     assert mode == 0o600
 
 
-def test_debug_is_off_unless_asked(settings):
-    if "GONGSHU_DEBUG" not in os.environ:
-        assert settings.DEBUG is False
+def _settings_debug(tmp_path, **env: str) -> str:
+    """settings.DEBUG as a fresh interpreter evaluates gongshu/settings.py under ``env``
+    (and no GONGSHU_DEBUG of this run's own)."""
+    environ = {k: v for k, v in os.environ.items() if k != "GONGSHU_DEBUG"}
+    environ.update(
+        DJANGO_SETTINGS_MODULE="gongshu.settings",
+        GONGSHU_VAR_DIR=str(tmp_path / "var"),
+        GONGSHU_SECRET_KEY="x" * 50,
+        **env,
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.DEBUG)"],
+        env=environ,
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_debug_is_off_unless_asked(tmp_path):
+    assert _settings_debug(tmp_path) == "False"
+    assert _settings_debug(tmp_path, GONGSHU_DEBUG="0") == "False"
+    assert _settings_debug(tmp_path, GONGSHU_DEBUG="1") == "True"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ from gongshu.access.schemas import (
     ReviewIn,
 )
 from gongshu.catalog.models import Dataset
-from gongshu.ops.auth import require_scope, signed_in
+from gongshu.ops.auth import ApiRequest, require_scope, signed_in
 from gongshu.orgs.models import Organization
 from gongshu.orgs.principal import Principal
 from gongshu.orgs.schemas import ErrorOut
@@ -135,14 +135,15 @@ def _applicant_organization(principal: Principal, code: str | None) -> Organizat
 
 
 @router.get("/applications", response=list[ApplicationOut], auth=signed_in)
-def list_applications(request: HttpRequest, status: str | None = None, to_review: bool = False):
+def list_applications(request: ApiRequest, status: str | None = None, to_review: bool = False):
     """Applications you are a party to; ``to_review=true``: the ones waiting for you."""
     principal = request.auth
     apps = _applications_for(principal)
     if status:
         apps = apps.filter(status=status)
     if to_review:
-        apps = [a for a in apps.filter(status__in=ApplicationStatus.values) if services.may_review(principal, a)]  # fmt: skip
+        apps = apps.filter(status__in=ApplicationStatus.values)
+        return [_application_out(a) for a in apps if services.may_review(principal, a)]
     return [_application_out(a) for a in apps]
 
 
@@ -152,7 +153,7 @@ def list_applications(request: HttpRequest, status: str | None = None, to_review
     auth=require_scope("write"),
     summary="Apply for conditional access (sharing, opening or authorized operation)",
 )
-def create_application(request: HttpRequest, payload: ApplicationIn):
+def create_application(request: ApiRequest, payload: ApplicationIn):
     principal = request.auth
     organization = _applicant_organization(principal, payload.organization)
     resources = []
@@ -178,7 +179,7 @@ def create_application(request: HttpRequest, payload: ApplicationIn):
 
 
 @router.get("/applications/{app_id}", response={200: ApplicationOut, 404: ErrorOut}, auth=signed_in)
-def get_application(request: HttpRequest, app_id: int):
+def get_application(request: ApiRequest, app_id: int):
     return _application_out(get_object_or_404(_applications_for(request.auth), pk=app_id))
 
 
@@ -188,7 +189,7 @@ def get_application(request: HttpRequest, app_id: int):
     auth=require_scope("write"),
     summary="Approve or reject (provider's reviewers, then the data authority)",
 )
-def review_application(request: HttpRequest, app_id: int, payload: ReviewIn):
+def review_application(request: ApiRequest, app_id: int, payload: ReviewIn):
     app = get_object_or_404(_applications_for(request.auth), pk=app_id)
     terms = payload.terms.dict(exclude_none=True) if payload.terms else None
     services.review(request.auth, app, payload.verdict, comment=payload.comment, terms=terms)
@@ -200,14 +201,14 @@ def review_application(request: HttpRequest, app_id: int, payload: ReviewIn):
     response={200: ApplicationOut, **ERRORS},
     auth=require_scope("write"),
 )
-def withdraw_application(request: HttpRequest, app_id: int):
+def withdraw_application(request: ApiRequest, app_id: int):
     app = get_object_or_404(_applications_for(request.auth), pk=app_id)
     services.withdraw(request.auth, app)
     return _application_out(_applications_for(request.auth).get(pk=app_id))
 
 
 @router.get("/agreements", response=list[AgreementOut], auth=signed_in)
-def list_agreements(request: HttpRequest, status: str | None = None):
+def list_agreements(request: ApiRequest, status: str | None = None):
     agreements = _agreements_for(request.auth)
     if status:
         agreements = agreements.filter(status=status)
@@ -217,11 +218,11 @@ def list_agreements(request: HttpRequest, status: str | None = None):
 @router.get(
     "/agreements/{agreement_id}", response={200: AgreementOut, 404: ErrorOut}, auth=signed_in
 )
-def get_agreement(request: HttpRequest, agreement_id: int):
+def get_agreement(request: ApiRequest, agreement_id: int):
     return _agreement_out(get_object_or_404(_agreements_for(request.auth), pk=agreement_id))
 
 
-def _move(request: HttpRequest, agreement_id: int, move: str, reason: str) -> dict:
+def _move(request: ApiRequest, agreement_id: int, move: str, reason: str) -> dict:
     agreement = get_object_or_404(_agreements_for(request.auth), pk=agreement_id)
     services.change(request.auth, agreement, move, reason=reason)
     return _agreement_out(_agreements_for(request.auth).get(pk=agreement_id))
@@ -232,7 +233,7 @@ def _move(request: HttpRequest, agreement_id: int, move: str, reason: str) -> di
     response={200: AgreementOut, **ERRORS},
     auth=require_scope("write"),
 )
-def suspend_agreement(request: HttpRequest, agreement_id: int, payload: ReasonIn):
+def suspend_agreement(request: ApiRequest, agreement_id: int, payload: ReasonIn):
     return _move(request, agreement_id, "suspend", payload.reason)
 
 
@@ -241,7 +242,7 @@ def suspend_agreement(request: HttpRequest, agreement_id: int, payload: ReasonIn
     response={200: AgreementOut, **ERRORS},
     auth=require_scope("write"),
 )
-def resume_agreement(request: HttpRequest, agreement_id: int, payload: ReasonIn):
+def resume_agreement(request: ApiRequest, agreement_id: int, payload: ReasonIn):
     return _move(request, agreement_id, "resume", payload.reason)
 
 
@@ -250,7 +251,7 @@ def resume_agreement(request: HttpRequest, agreement_id: int, payload: ReasonIn)
     response={200: AgreementOut, **ERRORS},
     auth=require_scope("write"),
 )
-def revoke_agreement(request: HttpRequest, agreement_id: int, payload: ReasonIn):
+def revoke_agreement(request: ApiRequest, agreement_id: int, payload: ReasonIn):
     return _move(request, agreement_id, "revoke", payload.reason)
 
 
@@ -260,14 +261,14 @@ def revoke_agreement(request: HttpRequest, agreement_id: int, payload: ReasonIn)
     auth=require_scope("write"),
     summary="Replace the agreement's ODRL policy (validated)",
 )
-def amend_policy(request: HttpRequest, agreement_id: int, payload: PolicyIn):
+def amend_policy(request: ApiRequest, agreement_id: int, payload: PolicyIn):
     agreement = get_object_or_404(_agreements_for(request.auth), pk=agreement_id)
     services.amend_policy(request.auth, agreement, payload.policy)
     return _agreement_out(_agreements_for(request.auth).get(pk=agreement_id))
 
 
 @router.get("/notifications", response=list[NotificationOut], auth=signed_in)
-def list_notifications(request: HttpRequest, unread: bool = False, limit: int = 50):
+def list_notifications(request: ApiRequest, unread: bool = False, limit: int = 50):
     if not 1 <= limit <= 500:
         raise ValidationError({"limit": _("Use a limit from 1 to 500.")})
     found = Notification.objects.filter(recipient=request.auth.user)
@@ -281,7 +282,7 @@ def list_notifications(request: HttpRequest, unread: bool = False, limit: int = 
     response={200: NotificationOut, 404: ErrorOut},
     auth=signed_in,
 )
-def mark_read(request: HttpRequest, notification_id: int):
+def mark_read(request: ApiRequest, notification_id: int):
     found = Notification.objects.filter(recipient=request.auth.user, pk=notification_id).first()
     if found is None:
         raise Http404

@@ -103,7 +103,10 @@ class RequestedResource(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="resources")
     dataset = models.ForeignKey(
-        Dataset, verbose_name=_("data resource"), on_delete=models.PROTECT, related_name="+"
+        Dataset,
+        verbose_name=_("data resource"),
+        on_delete=models.PROTECT,
+        related_name="requested_in",
     )
     fields = models.JSONField(_("fields"), default=list, blank=True)
 
@@ -186,7 +189,9 @@ class Agreement(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices)
-    datasets = models.ManyToManyField(Dataset, verbose_name=_("data resources"), related_name="+")
+    datasets = models.ManyToManyField(
+        Dataset, verbose_name=_("data resources"), related_name="agreements"
+    )
     policy = models.JSONField(_("policy (ODRL)"))
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))

@@ -5,8 +5,9 @@ audit entry in one transaction, and notifies the parties.
 Workflow: submitted → provider review → (data authority review when any resource is
 important) → approved (an agreement is issued) or rejected with a reason; the applicant
 may withdraw while it is open. An agreement is active, suspended, revoked or expired.
-Its masked copies (tabular/masked_copies.py) follow: built once it is active or amended,
-removed when it is suspended, revoked or expired.
+Its masked copies (tabular/masked_copies.py) follow the ``AgreementChanged`` events
+emitted here: built once it is active or amended, removed when it is suspended, revoked
+or expired; its price plan follows ``AgreementIssued`` (billing, in the same transaction).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongshu.access import notify, usage
-from gongshu.access.gate import resource_fields
 from gongshu.access.models import (
     OPEN_APPLICATION_STATUSES,
     Agreement,
@@ -39,8 +39,7 @@ from gongshu.catalog.models import Dataset
 from gongshu.catalog.vocabulary import Level, OpeningAttribute, SharingAttribute, Status
 from gongshu.orgs.models import Organization, OrgKind, Role
 from gongshu.orgs.principal import Principal
-from gongshu.policy import odrl
-from gongshu.tabular import masked_copies
+from gongshu.policy import events, odrl
 
 # The longest period one application may ask for. [check] No source names a maximum.
 MAX_PERIOD_DAYS = 3 * 366
@@ -124,7 +123,7 @@ def submit(
             problem := _channel_problem(channel, dataset, organization)
         ):
             errors["resources"] = problem
-        known = resource_fields(dataset)
+        known = dataset.field_names()
         unknown = sorted(set(fields) - known) if known is not None else []
         if unknown:
             errors["fields"] = _("%(d)s has no fields %(f)s.") % {
@@ -179,7 +178,7 @@ def _audit(actor: Any, action: str, obj: Application | Agreement, **details: Any
     )
 
 
-def _locked(model: type, pk: int) -> Any:
+def _locked(model: type[Application | Agreement], pk: int) -> Any:
     # select_for_update serializes two reviewers on PostgreSQL; on SQLite the write
     # transaction (BEGIN IMMEDIATE) already does.
     return (
@@ -310,10 +309,9 @@ def _issue(application: Application) -> Agreement:
         valid_until=application.period_end,
     )
     agreement.datasets.set([r.dataset for r in requested])
-    # The plan follows the purpose; industry/commercial use without a paid plan is refused.
-    from gongshu.billing.services import assign_plan  # billing imports access: import late
-
-    assign_plan(agreement, choice=terms.get("plan"))
+    # The plan follows the purpose (billing, in this transaction); industry/commercial use
+    # without a paid plan is refused, which rolls the approval back.
+    events.emit(events.AgreementIssued(agreement_id=agreement.pk, plan=terms.get("plan")))
     fields_override = terms.get("fields")
     document = odrl.build(
         uid=f"urn:gongshu:agreement:{agreement.pk}",
@@ -334,12 +332,12 @@ def _issue(application: Application) -> Agreement:
     _validate(document, agreement)
     agreement.policy = document
     agreement.save(update_fields=["policy"])
-    masked_copies.agreement_changed(agreement.pk, active=True)
+    events.emit(events.AgreementChanged(agreement_id=agreement.pk, active=True))
     return agreement
 
 
 def _validate(document: Any, agreement: Agreement) -> None:
-    fields_of = {odrl.dataset_urn(d): resource_fields(d) for d in agreement.datasets.all()}
+    fields_of = {odrl.dataset_urn(d): d.field_names() for d in agreement.datasets.all()}
     odrl.validate(document, fields_of)
 
 
@@ -402,7 +400,9 @@ def _set_status(actor: Any, agreement: Agreement, status: str, reason: str, acti
     agreement.reason = reason
     agreement.save(update_fields=["status", "reason", "updated_at"])
     # Masked copies exist while reads may use them (tabular/masked_copies.py).
-    masked_copies.agreement_changed(agreement.pk, active=status == AgreementStatus.ACTIVE)
+    events.emit(
+        events.AgreementChanged(agreement_id=agreement.pk, active=status == AgreementStatus.ACTIVE)
+    )
     _audit(actor, action, agreement, reason=reason)
     application = agreement.application
     notify.send(
@@ -428,7 +428,7 @@ def amend_policy(actor: Principal, agreement: Agreement, document: dict) -> Agre
         agreement.save(update_fields=["policy", "updated_at"])
         _audit(actor, "agreement.amend", agreement)
         if agreement.status == AgreementStatus.ACTIVE:
-            masked_copies.agreement_changed(agreement.pk, active=True)
+            events.emit(events.AgreementChanged(agreement_id=agreement.pk, active=True))
     return agreement
 
 

@@ -50,3 +50,27 @@ def rows_used(agreement_id: int) -> int:
 def add_rows(agreement_id: int, rows: int) -> None:
     pk = _counter(agreement_id, today())
     DailyUsage.objects.filter(pk=pk).update(rows=F("rows") + rows)
+
+
+def reserve_rows(agreement_id: int, want: int, limit: int, day: dt.date) -> int:
+    """Reserve up to ``want`` of the rows left today under ``limit``; how many were
+    reserved (0 when none is left). A compare-and-set UPDATE retried on conflict, so
+    concurrent readers together never reserve more than the limit."""
+    if want <= 0:
+        return 0
+    pk = _counter(agreement_id, day)
+    counter = DailyUsage.objects.filter(pk=pk)
+    while True:
+        used = counter.values_list("rows", flat=True)[0]
+        granted = min(want, limit - used)
+        if granted <= 0:
+            return 0
+        if counter.filter(rows=used).update(rows=used + granted):
+            return granted
+
+
+def release_rows(agreement_id: int, rows: int, day: dt.date) -> None:
+    """Give back reserved rows that the read did not return, on the day they were taken."""
+    if rows > 0:
+        pk = _counter(agreement_id, day)
+        DailyUsage.objects.filter(pk=pk).update(rows=F("rows") - rows)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.errors import HttpError
 
 from gongshu.audit import services
 from gongshu.audit.schemas import AuditFilters, AuditPage
-from gongshu.ops.auth import signed_in
+from gongshu.ops.auth import ApiRequest, signed_in
 from gongshu.orgs.schemas import ErrorOut
 
 router = Router(tags=["audit"])
@@ -24,7 +23,7 @@ MAX_LIMIT = 1000
     auth=signed_in,
     summary="Search the audit log, newest first (auditors and platform administrators)",
 )
-def list_events(request: HttpRequest, filters: Query[AuditFilters]):
+def list_events(request: ApiRequest, filters: Query[AuditFilters]):
     principal = request.auth
     if not (principal.is_auditor or principal.is_platform_admin):
         raise HttpError(403, _("Only auditors and platform administrators read the audit log."))

@@ -18,6 +18,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from gongshu.audit.models import AuditEvent
+
 GENESIS = "0" * 64
 
 # The hashed fields, in the order ``verify`` reads them from the table.
@@ -176,6 +178,4 @@ def _diagnose(
 
 def iterate_table(chunk_size: int = 5000) -> Iterator[tuple]:
     """The audit table in seq order, streamed in chunks."""
-    from gongshu.audit.models import AuditEvent
-
     return AuditEvent.objects.order_by("seq").values_list(*FIELDS).iterator(chunk_size=chunk_size)

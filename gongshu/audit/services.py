@@ -78,7 +78,7 @@ def record(
         _lock()
         last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, prev_hash = (last[0] + 1, last[1]) if last else (1, chain.GENESIS)
-        values = {
+        values: dict[str, Any] = {
             "seq": seq,
             "at": timezone.now(),
             "actor_id": actor_id,

@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from gongshu.billing.schemas import (
     UsageOut,
 )
 from gongshu.catalog.models import Dataset
-from gongshu.ops.auth import require_scope, signed_in
+from gongshu.ops.auth import ApiRequest, require_scope, signed_in
 from gongshu.orgs.models import Organization
 from gongshu.orgs.principal import Principal
 from gongshu.orgs.schemas import ErrorOut
@@ -52,8 +52,8 @@ def _plan_out(plan: PricePlan) -> dict:
         **{f: getattr(plan, f) for f in ("overage_price", "tiers", "provider_bp", "operator_bp")},
         "platform_bp": plan.platform_bp,
         "datasets": sorted(d.name for d in plan.datasets.all()),
-        "operator": plan.operator.code if plan.operator_id else None,
-        "approved_by": plan.approved_by.get_username() if plan.approved_by_id else None,
+        "operator": plan.operator.code if plan.operator else None,
+        "approved_by": plan.approved_by.get_username() if plan.approved_by else None,
         "approved_at": plan.approved_at,
         "valid_from": plan.valid_from,
         "valid_until": plan.valid_until,
@@ -77,7 +77,7 @@ def _plan_values(payload: PlanIn | PlanRevisionIn) -> dict:
 
 
 @router.get("/price-plans", response=list[PlanOut], auth=signed_in)
-def list_plans(request: HttpRequest, current: bool = True, dataset: str | None = None):
+def list_plans(request: ApiRequest, current: bool = True, dataset: str | None = None):
     """Price plans (their current versions unless ``current=false``): prices are public."""
     plans = services.current_plans() if current else PricePlan.objects.all()
     if dataset:
@@ -87,7 +87,7 @@ def list_plans(request: HttpRequest, current: bool = True, dataset: str | None =
 
 
 @router.post("/price-plans", response={201: PlanOut, **ERRORS}, auth=require_scope("write"))
-def create_plan(request: HttpRequest, payload: PlanIn):
+def create_plan(request: ApiRequest, payload: PlanIn):
     """A new approved price plan (data authority), checked against the price caps."""
     values = _plan_values(payload)
     plan = services.write_plan(request.auth, **values)
@@ -99,7 +99,7 @@ def create_plan(request: HttpRequest, payload: PlanIn):
     response={201: PlanOut, **ERRORS},
     auth=require_scope("write"),
 )
-def revise_plan(request: HttpRequest, plan_id: int, payload: PlanRevisionIn):
+def revise_plan(request: ApiRequest, plan_id: int, payload: PlanRevisionIn):
     """A new version of the plan; recorded usage keeps the prices it was recorded with."""
     plan = get_object_or_404(PricePlan, pk=plan_id)
     new = services.revise_plan(request.auth, plan, **_plan_values(payload))
@@ -107,12 +107,12 @@ def revise_plan(request: HttpRequest, plan_id: int, payload: PlanRevisionIn):
 
 
 @router.get("/price-caps", response=list[CapOut], auth=signed_in)
-def list_caps(request: HttpRequest):
+def list_caps(request: ApiRequest):
     return list(PriceCap.objects.order_by("kind"))
 
 
 @router.put("/price-caps/{kind}", response={200: CapOut, **ERRORS}, auth=require_scope("write"))
-def set_cap(request: HttpRequest, kind: str, payload: CapIn):
+def set_cap(request: ApiRequest, kind: str, payload: CapIn):
     return services.set_cap(request.auth, kind, **payload.dict())
 
 
@@ -149,7 +149,7 @@ def usage_of(agreement: Agreement, month: dt.date) -> dict:
 
 
 @router.get("/usage", response={200: list[UsageOut], **ERRORS}, auth=signed_in)
-def current_usage(request: HttpRequest, month: str | None = None, agreement: int | None = None):
+def current_usage(request: ApiRequest, month: str | None = None, agreement: int | None = None):
     """Usage and quota of your agreements (licensee or provider) in a month (default: now)."""
     found = agreements_for(request.auth)
     if agreement is not None:
@@ -185,7 +185,7 @@ def _statement_out(statement: Statement) -> dict:
 
 
 @router.get("/statements", response={200: list[StatementOut], **ERRORS}, auth=signed_in)
-def list_statements(request: HttpRequest, month: str | None = None, payment: str | None = None):
+def list_statements(request: ApiRequest, month: str | None = None, payment: str | None = None):
     found = statements.visible_to(request.auth)
     if month:
         found = found.filter(month=statements.parse_month(month))
@@ -197,26 +197,26 @@ def list_statements(request: HttpRequest, month: str | None = None, payment: str
 @router.post(
     "/statements/issue", response={200: list[StatementOut], **ERRORS}, auth=require_scope("write")
 )
-def issue_statements(request: HttpRequest, payload: IssueIn):
+def issue_statements(request: ApiRequest, payload: IssueIn):
     """Aggregate the month and issue every statement not yet issued (data authority)."""
     services.require_authority(request.auth)
     made = statements.issue_month(statements.parse_month(payload.month), request.auth)
     return [_statement_out(s) for s in made]
 
 
-def _statement(request: HttpRequest, number: str) -> Statement:
+def _statement(request: ApiRequest, number: str) -> Statement:
     return get_object_or_404(statements.visible_to(request.auth), number=number)
 
 
 @router.get("/statements/{number}", response={200: StatementOut, 404: ErrorOut}, auth=signed_in)
-def get_statement(request: HttpRequest, number: str):
+def get_statement(request: ApiRequest, number: str):
     return _statement_out(_statement(request, number))
 
 
 @router.get(
     "/statements/{number}/export.{fmt}", auth=signed_in, summary="A statement as CSV or XLSX"
 )
-def export_statement(request: HttpRequest, number: str, fmt: str):
+def export_statement(request: ApiRequest, number: str, fmt: str):
     if fmt not in exports.FORMATS:
         raise ValidationError({"format": _("Use csv or xlsx.")})
     statement = _statement(request, number)
@@ -230,7 +230,7 @@ def export_statement(request: HttpRequest, number: str, fmt: str):
     response={200: StatementOut, **ERRORS},
     auth=require_scope("write"),
 )
-def mark_payment(request: HttpRequest, number: str, payload: PaymentIn):
+def mark_payment(request: ApiRequest, number: str, payload: PaymentIn):
     """Mark a statement paid or unpaid (payment itself happens elsewhere)."""
     statement = statements.set_payment(request.auth, _statement(request, number), payload.paid)
     return _statement_out(statement)
@@ -241,7 +241,7 @@ def mark_payment(request: HttpRequest, number: str, payload: PaymentIn):
     response={201: StatementOut, **ERRORS},
     auth=require_scope("write"),
 )
-def credit_statement(request: HttpRequest, number: str, payload: CreditIn):
+def credit_statement(request: ApiRequest, number: str, payload: CreditIn):
     """Correct an issued statement with a credit note (the statement itself never changes)."""
     statement = _statement(request, number)
     statements.credit(request.auth, statement, payload.amount, payload.reason)
@@ -249,7 +249,7 @@ def credit_statement(request: HttpRequest, number: str, payload: CreditIn):
 
 
 @router.get("/revenue-shares", response={200: list[ShareTotalOut], **ERRORS}, auth=signed_in)
-def revenue_shares(request: HttpRequest, month: str | None = None):
+def revenue_shares(request: ApiRequest, month: str | None = None):
     """Net income per party (provider, operator, platform) over the statements you see."""
     found = statements.visible_to(request.auth)
     if month:

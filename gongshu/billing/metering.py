@@ -1,16 +1,14 @@
-"""Metering: the gate's side of billing. ``plan_for`` and ``take_quota`` run when the gate
-decides; ``meter`` runs inside ``gate.record_read``'s transaction, right after the read's
-audit entry, so a usage event exists exactly when its ``data.read`` entry does.
-``aggregate`` folds events into per-agreement, per-day rows, idempotently.
-
-The access app imports this module lazily (inside functions), so access never needs
-billing at import time and billing's models may point at access's.
+"""Metering: billing's side of the gate. ``plan_for`` and ``take_quota`` run in the gate's
+plan condition (billing/conditions.py); ``on_data_read`` handles the read lease's
+``DataRead`` inside its transaction, right after the read's audit entry, so a usage event
+exists exactly when its ``data.read`` entry does. ``aggregate`` folds events into
+per-agreement, per-day rows, idempotently.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from contextvars import ContextVar
 
 from django.db import transaction
 from django.db.models import Count, F, Sum
@@ -25,6 +23,11 @@ from gongshu.billing.models import (
     UsageEvent,
 )
 from gongshu.billing.pricing import Prices
+from gongshu.policy.events import DataRead
+
+# The least quota left among this request's allowed reads, for the X-Quota-Remaining
+# header (billing/middleware.py resets and reads it; the read lease sets it).
+QUOTA_LEFT: ContextVar[int | None] = ContextVar("gongshu_quota_left", default=None)
 
 
 def month_of(day: dt.date) -> dt.date:
@@ -82,33 +85,24 @@ def _prices(plan_id: int) -> dict:
     return Prices.of(PricePlan.objects.get(pk=plan_id)).snapshot()
 
 
-def meter(
-    entry: Any,
-    *,
-    agreement_id: int | None,
-    plan_id: int | None,
-    dataset: Any,
-    version: Any,
-    rows: int | None,
-    bytes_returned: int | None,
-) -> UsageEvent:
-    """Record one read. ``entry`` is the read's AuditEvent; call inside its transaction."""
-    local = timezone.localtime(entry.at)
+def on_data_read(read: DataRead) -> UsageEvent:
+    """Record one read; runs inside the transaction of its audit entry."""
+    local = timezone.localtime(read.at)
     return UsageEvent.objects.create(
-        at=entry.at,
+        at=read.at,
         day=local.date(),
-        agreement_id=agreement_id,
-        plan_id=plan_id,
-        prices=_prices(plan_id) if plan_id is not None else {},
-        caller_id=entry.actor_id,
-        caller=entry.actor_username,
-        organization=entry.organization,
-        dataset=dataset,
-        version=int(version) if version is not None else None,
-        rows=rows or 0,
-        bytes=bytes_returned or 0,
+        agreement_id=read.agreement_id,
+        plan_id=read.plan_id,
+        prices=_prices(read.plan_id) if read.plan_id is not None else {},
+        caller_id=read.caller_id,
+        caller=read.caller,
+        organization=read.organization,
+        dataset_id=read.dataset_id,
+        version=read.version,
+        rows=read.rows,
+        bytes=read.bytes,
         calls=1,
-        audit_seq=entry.seq,
+        audit_seq=read.audit_seq,
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from gongshu.access.gate import QUOTA_LEFT
+from gongshu.billing.metering import QUOTA_LEFT
 
 HEADER = "X-Quota-Remaining"
 

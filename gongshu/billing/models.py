@@ -9,7 +9,7 @@ and an issued statement is corrected only by a credit note.
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypedDict
 
 from django.conf import settings
 from django.db import models
@@ -19,8 +19,14 @@ from gongshu.access.models import Agreement
 from gongshu.catalog.models import Dataset
 from gongshu.orgs.models import Organization
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-UNIT_PRICE = {"max_digits": 14, "decimal_places": 4}
+
+class _Digits(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: _Digits = {"max_digits": 14, "decimal_places": 2}
+UNIT_PRICE: _Digits = {"max_digits": 14, "decimal_places": 4}
 WHOLE = 10_000  # basis points in 100 %
 
 

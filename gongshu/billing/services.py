@@ -27,6 +27,7 @@ from gongshu.billing.models import WHOLE, AgreementPlan, PlanKind, PriceCap, Pri
 from gongshu.catalog.models import Dataset
 from gongshu.orgs.models import Organization
 from gongshu.orgs.principal import Principal
+from gongshu.policy import events
 
 FREE_PURPOSES = (Purpose.PUBLIC_GOVERNANCE, Purpose.PUBLIC_WELFARE)
 PAID_PURPOSES = (Purpose.INDUSTRY_DEVELOPMENT, Purpose.COMMERCIAL)
@@ -135,7 +136,7 @@ def _check(values: dict[str, Any]) -> dict[str, Any]:
         errors["purposes"] = _("Public governance and public welfare use is free; serve them with a free plan.")  # fmt: skip
     elif kind == PlanKind.FREE and set(purposes) & set(PAID_PURPOSES):
         errors["purposes"] = _("Industry and commercial use is paid; serve them with a priced plan.")  # fmt: skip
-    shares = [values.get(n) for n in ("provider_bp", "operator_bp", "platform_bp")]
+    shares: list[Any] = [values.get(n) for n in ("provider_bp", "operator_bp", "platform_bp")]
     if any(not isinstance(s, int) or s < 0 for s in shares) or sum(shares) != WHOLE:
         errors["shares"] = _("The provider's, operator's and platform's shares (basis points) add up to 10000.")  # fmt: skip
     if errors:
@@ -298,6 +299,13 @@ def assign_plan(agreement: Agreement, choice: str | None = None) -> PricePlan | 
         return None
     AgreementPlan.objects.update_or_create(agreement=agreement, defaults={"plan": plan})
     return plan
+
+
+def on_agreement_issued(event: events.AgreementIssued) -> None:
+    """``AgreementIssued``'s handler, in the approval's transaction: the new agreement's
+    plan (``assign_plan``). Its ValidationError rolls the approval back."""
+    agreement = Agreement.objects.get(pk=event.agreement_id)
+    assign_plan(agreement, choice=event.plan)
 
 
 def set_agreement_plan(actor: Principal, agreement: Agreement, plan: PricePlan) -> AgreementPlan:

@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongshu.access.models import Agreement
+from gongshu.access.services import is_data_authority
 from gongshu.audit import services as audit
-from gongshu.billing import metering, pricing
+from gongshu.billing import metering, pricing, services
 from gongshu.billing.models import (
     AgreementPlan,
     CreditNote,
@@ -129,7 +130,7 @@ def _organization(party: str, agreement: Agreement, plan: PricePlan) -> str:
     if party == Party.PROVIDER:
         return agreement.provider.code
     if party == Party.OPERATOR:
-        return plan.operator.code if plan.operator_id else ""
+        return plan.operator.code if plan.operator else ""
     return ""
 
 
@@ -210,9 +211,7 @@ def credited(statement: Statement) -> Decimal:
 def credit(actor: Principal, statement: Statement, amount: Any, reason: str) -> CreditNote:
     """Correct an issued statement: give back ``amount`` (at most what is left of its
     total), split between the parties in proportion to the statement's shares."""
-    from gongshu.billing.services import require_authority
-
-    require_authority(actor)
+    services.require_authority(actor)
     errors: dict[str, str] = {}
     try:
         value = pricing.decimal(amount)
@@ -224,6 +223,7 @@ def credit(actor: Principal, statement: Statement, amount: Any, reason: str) -> 
         errors["reason"] = _("Give the reason for the correction.")
     if errors:
         raise ValidationError(errors)
+    assert value is not None  # else errors["amount"] was raised above
     with transaction.atomic():
         statement = Statement.objects.select_for_update().get(pk=statement.pk)
         left = statement.total - credited(statement)
@@ -263,9 +263,7 @@ def credit(actor: Principal, statement: Statement, amount: Any, reason: str) -> 
 
 
 def set_payment(actor: Principal, statement: Statement, paid: bool) -> Statement:
-    from gongshu.billing.services import require_authority
-
-    require_authority(actor)
+    services.require_authority(actor)
     with transaction.atomic():
         statement = Statement.objects.select_for_update().get(pk=statement.pk)
         statement.payment = Payment.PAID if paid else Payment.UNPAID
@@ -282,8 +280,6 @@ def set_payment(actor: Principal, statement: Statement, paid: bool) -> Statement
 def visible_to(principal: Principal) -> QuerySet[Statement]:
     """Statements of the caller's agreements, as licensee or provider; all for the data
     authority and platform admins."""
-    from gongshu.access.services import is_data_authority
-
     found = Statement.objects.select_related("agreement__organization", "agreement__provider")
     if principal.is_anonymous:
         return found.none()

@@ -19,7 +19,7 @@ from gongshu.catalog.schemas import (
     ErrorOut,
     OrganizationOut,
 )
-from gongshu.ops.auth import staff_session
+from gongshu.ops.auth import StaffRequest, staff_session
 from gongshu.orgs.models import Organization
 
 router = Router(tags=["catalog"])
@@ -85,7 +85,7 @@ def get_dataset(request: HttpRequest, name: str):
 @router.post(
     "/datasets", response={201: DatasetOut, 400: ErrorOut}, auth=staff_session, summary="Register"
 )
-def create_dataset(request: HttpRequest, payload: DatasetCreate):
+def create_dataset(request: StaffRequest, payload: DatasetCreate):
     values = _resolve_provider(payload.dict(exclude_unset=True))
     dataset = services.create_dataset(actor=request.auth, **values)
     return Status(201, _base_queryset(request).get(pk=dataset.pk))
@@ -94,7 +94,7 @@ def create_dataset(request: HttpRequest, payload: DatasetCreate):
 @router.patch(
     "/datasets/{name}", response={200: DatasetOut, 400: ErrorOut, 404: ErrorOut}, auth=staff_session
 )
-def update_dataset(request: HttpRequest, name: str, payload: DatasetWrite):
+def update_dataset(request: StaffRequest, name: str, payload: DatasetWrite):
     dataset = get_object_or_404(Dataset, name=name)
     services.update_dataset(
         dataset, actor=request.auth, **_resolve_provider(payload.dict(exclude_unset=True))
@@ -107,7 +107,7 @@ def update_dataset(request: HttpRequest, name: str, payload: DatasetWrite):
     response={200: DatasetOut, 400: ErrorOut, 404: ErrorOut},
     auth=staff_session,
 )
-def publish_dataset(request: HttpRequest, name: str):
+def publish_dataset(request: StaffRequest, name: str):
     dataset = get_object_or_404(Dataset, name=name)
     services.publish_dataset(dataset, actor=request.auth)
     return _base_queryset(request).get(pk=dataset.pk)
@@ -118,7 +118,7 @@ def publish_dataset(request: HttpRequest, name: str):
     response={200: DatasetOut, 400: ErrorOut, 404: ErrorOut},
     auth=staff_session,
 )
-def retire_dataset(request: HttpRequest, name: str):
+def retire_dataset(request: StaffRequest, name: str):
     dataset = get_object_or_404(Dataset, name=name)
     services.retire_dataset(dataset, actor=request.auth)
     return _base_queryset(request).get(pk=dataset.pk)

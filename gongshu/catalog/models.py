@@ -5,6 +5,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gongshu.catalog import rules
@@ -19,17 +20,29 @@ from gongshu.catalog.vocabulary import (
     Status,
     UpdateFrequency,
 )
+from gongshu.orgs.facts import caller_facts
 from gongshu.orgs.models import Organization
+from gongshu.policy import channels
 
 
 class DatasetQuerySet(models.QuerySet):
     def visible_to(self, caller) -> DatasetQuerySet:
         """Resources whose catalog entry ``caller`` (a Principal, a user, or anonymous) may
-        see: the access channels' metadata rules compiled to one filter, the same rules
-        the gate evaluates for a single resource (gongshu/access/channels.py)."""
-        from gongshu.access.callers import visibility_q  # access's models import this one
-
-        return self.filter(visibility_q(caller))
+        see: the channels' metadata rules compiled to one filter, the same rules the gate
+        evaluates for a single resource (gongshu/policy/channels.py). What the caller's
+        organizations applied for is asked through the reverse relations of access's
+        models, so the catalog needs no import of them."""
+        facts = caller_facts(caller)
+        applied = None
+        if facts.org_ids:
+            orgs = sorted(facts.org_ids)
+            applied = Q(
+                pk__in=Dataset.objects.filter(
+                    Q(requested_in__application__organization_id__in=orgs)
+                    | Q(agreements__organization_id__in=orgs)
+                ).values("pk")
+            )
+        return self.filter(channels.visibility_q(facts, applied))
 
 
 class Dataset(models.Model):
@@ -133,6 +146,19 @@ class Dataset(models.Model):
 
     def __str__(self) -> str:
         return self.title_zh
+
+    def field_names(self) -> set[str] | None:
+        """The resource's field names: the catalog's, else the current version's schema
+        (``versions`` is tabular's reverse relation); None when neither is known yet."""
+        names = set(self.fields.values_list("name", flat=True))
+        if names:
+            return names
+        schema = (
+            self.versions.filter(is_current=True).values_list("table_schema", flat=True).first()
+        )
+        if schema and schema.get("fields"):
+            return {f["name"] for f in schema["fields"]}
+        return None
 
     def clean(self) -> None:
         errors = rules.attribute_errors(

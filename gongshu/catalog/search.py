@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from gongshu.catalog.segment import index_text, query_terms
+from gongshu.catalog.vocabulary import DOMAIN_ZH
 
 FTS_TABLE = "catalog_dataset_fts"
 
@@ -90,8 +91,6 @@ def uninstall(schema_editor) -> None:
 
 def fill_search_text(dataset) -> None:
     """Segment the dataset's describing text into the columns the index reads."""
-    from gongshu.catalog.vocabulary import DOMAIN_ZH
-
     dataset.search_title = index_text([dataset.title_zh, dataset.title_en])
     dataset.search_body = index_text(
         [

@@ -21,6 +21,7 @@ from gongshu.audit import services as audit
 from gongshu.catalog import search
 from gongshu.catalog.models import Dataset, Field
 from gongshu.catalog.vocabulary import Status
+from gongshu.policy import events
 
 # What a client may set; everything else (ids, timestamps, search text) is the platform's.
 EDITABLE_FIELDS = (
@@ -82,14 +83,13 @@ def save_dataset(
         dataset.name = _unique_name(dataset.title_en or f"ds-{uuid.uuid4().hex[:8]}", dataset.id)
     dataset.keywords = _normalise_keywords(dataset.keywords)
     dataset.full_clean()
-    if dataset.status == Status.PUBLISHED:
-        # No unconditional release while personal fields lack a release mask.
-        from gongshu.privacy import services as privacy  # privacy imports this module
-
-        privacy.check_release(dataset)
     search.fill_search_text(dataset)
     with transaction.atomic():
         dataset.save()
+        if dataset.status == Status.PUBLISHED:
+            # No unconditional release while personal fields lack a release mask: privacy
+            # checks the row as written and its ValidationError rolls the save back.
+            events.emit(events.ReleaseChanging(dataset_id=dataset.pk))
         audit.record(
             actor, action, resource=dataset, organization=dataset.provider, details=details
         )
@@ -113,7 +113,7 @@ def update_dataset(dataset: Dataset, *, actor: Any = None, **changes: Any) -> Da
     candidate = Dataset.objects.get(pk=dataset.pk)
     for key, value in changes.items():
         setattr(candidate, key, value)
-    details = {"changed": sorted(changes)}
+    details: dict[str, Any] = {"changed": sorted(changes)}
     if candidate.name != dataset.name:
         details["renamed_from"] = dataset.name
     return save_dataset(candidate, actor=actor, action="dataset.update", details=details)

@@ -9,7 +9,7 @@ import os
 import secrets
 import shutil
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from django.conf import settings
@@ -102,7 +102,7 @@ def load_resources(orgs: dict[str, Organization]) -> list[Dataset]:
     return datasets
 
 
-def load_users(extra: list[tuple[str, str, bool, bool]] = ()) -> list[dict]:
+def load_users(extra: Iterable[tuple[str, str, bool, bool]] = ()) -> list[dict]:
     """Demo logins, with random passwords kept in var/demo_logins.json (mode 0600) so
     that re-running the demo keeps them and nothing guessable is ever shipped. ``extra``:
     more (username, role, is_staff, is_superuser) logins (gongshu/demo/access.py)."""

@@ -41,8 +41,9 @@ class Engine:
         threads: int | None = None,
         writable: bool = False,
     ) -> None:
-        self.scratch = Path(tempfile.mkdtemp(prefix="duck-", dir=limits.work_dir()))
-        spill = self.scratch / "spill"
+        scratch = Path(tempfile.mkdtemp(prefix="duck-", dir=limits.work_dir()))
+        self._scratch: Path | None = scratch
+        spill = scratch / "spill"
         self.con = duckdb.connect(
             ":memory:",
             config={
@@ -59,7 +60,7 @@ class Engine:
             paths = sorted({str(Path(p).resolve()) for p in read_paths})
             self.con.execute("SET allowed_paths = ?", [paths])
             # Spill files always; export files only when the caller writes one.
-            directories = [str(self.scratch) + "/"]
+            directories = [str(scratch) + "/"]
             if not writable:
                 directories = [str(spill) + "/"]
             self.con.execute("SET allowed_directories = ?", [directories])
@@ -78,15 +79,23 @@ class Engine:
         itself (the rows API): opening a database costs ~13 ms, a cursor ~0.03 ms. It may
         read every stored version and masked copy, so untrusted SQL never runs here."""
         engine = cls.__new__(cls)
-        engine.scratch = None
+        engine._scratch = None
         engine.con = _shared_database().cursor()
         return engine
+
+    @property
+    def scratch(self) -> Path:
+        """This connection's own directory, the only one it may write into (an export's
+        file); the shared engine has none."""
+        if self._scratch is None:
+            raise RuntimeError("The shared engine has no scratch directory.")
+        return self._scratch
 
     def close(self) -> None:
         with contextlib.suppress(duckdb.Error):
             self.con.close()
-        if self.scratch is not None:
-            shutil.rmtree(self.scratch, ignore_errors=True)
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
     def __enter__(self) -> Engine:
         return self

@@ -33,7 +33,7 @@ def check_url(url: str) -> str:
 class _Session(requests.Session):
     """A requests session that refuses other schemes and always has a time-out."""
 
-    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+    def request(self, method, url, *args, **kwargs):
         check_url(url)
         kwargs.setdefault("timeout", settings.http_timeout_s())
         return super().request(method, url, *args, **kwargs)

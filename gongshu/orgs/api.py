@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from gongshu.ops.auth import require_scope, session_login, signed_in
+from gongshu.ops.auth import ApiRequest, require_scope, session_login, signed_in
 from gongshu.orgs import services
 from gongshu.orgs.models import Membership, Organization, Role
 from gongshu.orgs.schemas import (
@@ -29,7 +29,7 @@ router = Router(tags=["identity"])
 
 
 @router.get("/me", response=MeOut, auth=signed_in, summary="Who the credential speaks for")
-def me(request: HttpRequest):
+def me(request: ApiRequest):
     return request.auth.describe()
 
 
@@ -39,12 +39,13 @@ def me(request: HttpRequest):
     auth=session_login,
     summary="Create an API token (the full token is in this answer only)",
 )
-def create_token(request: HttpRequest, payload: TokenCreate):
+def create_token(request: ApiRequest, payload: TokenCreate):
     if (payload.expires_at is None) == (payload.expires_in_days is None):
         raise ValidationError({"expires_at": _("Give expires_at or expires_in_days, not both.")})
     expires_at = payload.expires_at
     if expires_at is None:
         days = payload.expires_in_days
+        assert days is not None  # exactly one of the two was given
         if not 1 <= days <= services.TOKEN_MAX_DAYS:
             raise ValidationError(
                 {"expires_in_days": _("Use 1 to %(max)s days.") % {"max": services.TOKEN_MAX_DAYS}}
@@ -59,7 +60,7 @@ def create_token(request: HttpRequest, payload: TokenCreate):
 
 
 @router.get("/tokens", response=list[TokenOut], auth=signed_in, summary="Your API tokens")
-def list_tokens(request: HttpRequest):
+def list_tokens(request: ApiRequest):
     return services.tokens_of(request.auth.user)
 
 
@@ -69,14 +70,14 @@ def list_tokens(request: HttpRequest):
     auth=require_scope("write"),
     summary="Revoke one of your API tokens",
 )
-def revoke_token(request: HttpRequest, token_id: int):
+def revoke_token(request: ApiRequest, token_id: int):
     # Someone else's token answers 404, so ids do not reveal which tokens exist.
     token = get_object_or_404(services.tokens_of(request.auth.user), pk=token_id)
     services.revoke_token(request.auth, token)
     return Status(204, None)
 
 
-def _organization_for_roles(request: HttpRequest, code: str) -> Organization:
+def _organization_for_roles(request: ApiRequest, code: str) -> Organization:
     organization = get_object_or_404(Organization, code=code)
     principal = request.auth
     if not (principal.roles_in(organization) or principal.is_platform_admin):
@@ -91,7 +92,7 @@ def _organization_for_roles(request: HttpRequest, code: str) -> Organization:
     tags=["organizations"],
     summary="Who holds which role (visible to the organization's own people)",
 )
-def list_members(request: HttpRequest, code: str):
+def list_members(request: ApiRequest, code: str):
     organization = _organization_for_roles(request, code)
     return Membership.objects.filter(organization=organization).select_related(
         "user", "organization"
@@ -105,7 +106,7 @@ def list_members(request: HttpRequest, code: str):
     tags=["organizations"],
     summary="Grant a role in the organization",
 )
-def grant_role(request: HttpRequest, code: str, payload: MemberWrite):
+def grant_role(request: ApiRequest, code: str, payload: MemberWrite):
     organization = _organization_for_roles(request, code)
     user = get_user_model().objects.filter(username=payload.username).first()
     if user is None:
@@ -121,7 +122,7 @@ def grant_role(request: HttpRequest, code: str, payload: MemberWrite):
     tags=["organizations"],
     summary="Revoke a role in the organization",
 )
-def revoke_role(request: HttpRequest, code: str, username: str, role: Role):
+def revoke_role(request: ApiRequest, code: str, username: str, role: Role):
     organization = _organization_for_roles(request, code)
     user = get_object_or_404(get_user_model(), username=username)
     if not services.revoke_role(request.auth, user, organization, role):

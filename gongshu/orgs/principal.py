@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gongshu.orgs.models import (
     SCOPE_RANK,
@@ -19,6 +19,11 @@ from gongshu.orgs.models import (
     PlatformRoleName,
     TokenScope,
 )
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+CACHE_ATTR = "_gongshu_principal"  # where a request keeps its Principal once worked out
 
 
 class Channel(StrEnum):
@@ -130,3 +135,13 @@ class Principal:
                 key=lambda m: (m["organization"], m["role"]),
             ),
         }
+
+
+def of_session(request: HttpRequest) -> Principal:
+    """The Principal of the request's session user (or the public), built once per request
+    and kept where ops.auth keeps the API's, so the portal and the API share one."""
+    cached: Principal | None = getattr(request, CACHE_ATTR, None)
+    if cached is None:
+        cached = Principal.for_user(request.user)
+        setattr(request, CACHE_ATTR, cached)
+    return cached

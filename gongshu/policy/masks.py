@@ -42,7 +42,7 @@ def _int(spec: dict, key: str, default: int, low: int, high: int) -> int:
     return value
 
 
-def validate(spec: dict) -> dict:
+def validate(spec: object) -> dict:
     """The spec with its defaults filled in; ValueError says what is wrong."""
     if not isinstance(spec, dict):
         raise ValueError("a mask is an object with a kind")

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gongshu.access import callers
+from gongshu import gate
 from gongshu.access.models import Agreement, AgreementStatus
 from gongshu.catalog.models import Dataset
 from gongshu.policy import channels
@@ -70,7 +70,7 @@ def _active_agreements(facts: channels.Caller, datasets: list[Dataset]) -> dict[
 
 def possible(caller, datasets: list[Dataset]) -> dict[int, Possible]:
     """dataset id → what ``caller`` can do with it."""
-    facts = callers.facts(caller)
+    facts = gate.facts(caller)
     agreements = _active_agreements(facts, datasets)
     out: dict[int, Possible] = {}
     for dataset in datasets:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from gongshu.access.models import Application
+from gongshu.billing import services as billing_services
+from gongshu.billing import statements as billing_statements
 
 
 def plan_choices(application: Application) -> list[tuple[str, str]]:
     """The price plans the application's purpose allows, for the reviewer to choose from
     (the first is what billing assigns when none is chosen)."""
-    from gongshu.billing import services as billing_services
-
     datasets = [r.dataset for r in application.resources.select_related("dataset")]
     return [
         (plan.code, f"{plan.name} ({plan.get_kind_display()})")
@@ -22,6 +22,4 @@ def plan_choices(application: Application) -> list[tuple[str, str]]:
 
 def statements(principal: Any) -> list[Any]:
     """The caller's last twelve statements, as licensee or provider."""
-    from gongshu.billing import statements as billing_statements
-
     return list(billing_statements.visible_to(principal).order_by("-month", "-id")[:12])

@@ -1,16 +1,18 @@
-"""The chart of one field on a resource page, computed through the gated query layer:
-``query.open`` asks the gate with the visitor's Principal and hands back the SELECT with
-the Decision applied (fields, row filter, masks); DuckDB aggregates over it and only the
-buckets reach the page, never rows. The read is recorded like any other."""
+"""The chart of one field on a resource page, computed under the gate's read lease:
+``gate.read`` asks the gate with the visitor's Principal, and the lease's source is the
+SELECT with the Decision applied (fields, row filter, masks); DuckDB aggregates over it
+and only the buckets reach the page, never rows. The bars count as the rows sent (cut
+to the rows the agreement leaves today); the lease records the read."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from gongshu.access import gate
+from gongshu import gate
 from gongshu.catalog.models import Dataset
 from gongshu.engine import limits
 from gongshu.engine.duck import Engine
@@ -27,8 +29,9 @@ BINS, TOP = 20, 15
 class FieldChart:
     field: str
     kind: str  # histogram, series, top
-    bars: list[Bar] = field(default_factory=list)
+    bars: list[Bar] = dataclasses.field(default_factory=list)  # `field` is shadowed here
     total: int = 0
+    notice: str | None = None  # the bars were cut to the rows left today
 
 
 def _kind(duck_type: str) -> str:
@@ -41,8 +44,19 @@ def _kind(duck_type: str) -> str:
 
 
 def chart_of(caller, dataset: Dataset, name: str) -> FieldChart:
-    """Raises query.Denied when the gate refuses, ValidationError for an unknown field."""
-    source = query.open(caller, dataset, gate.Action.READ)
+    """Raises gate.Denied when the gate refuses, ValidationError for an unknown field."""
+    with gate.read(caller, dataset, gate.Action.READ, query="chart", query_params=[name]) as lease:
+        chart = _chart(lease, name)
+        lease.query_params = [name, chart.kind]  # the kind is known once the types are
+        # Each bar counts as a row sent, taken from the agreement's rows a day.
+        chart.bars = chart.bars[: lease.take_rows(len(chart.bars))]
+        chart.notice = lease.cut_notice()
+        lease.sent(rows=len(chart.bars))
+    return chart
+
+
+def _chart(lease: gate.Lease, name: str) -> FieldChart:
+    source = lease.source
     with Engine.shared() as engine, engine.deadline(limits.query_timeout_s()):
         types = query.column_types(engine, source)
         if name not in types:
@@ -51,12 +65,16 @@ def chart_of(caller, dataset: Dataset, name: str) -> FieldChart:
         column = ident(name)
         kind = _kind(types[name])
         con = engine.con
-        total = con.execute(f"SELECT count(*) FROM ({sql})", values).fetchone()[0]  # noqa: S608
+        counted = con.execute(f"SELECT count(*) FROM ({sql})", values).fetchone()  # noqa: S608
+        assert counted is not None  # an aggregate gives one row
+        total = counted[0]
         if kind == "histogram":
-            low, high = con.execute(
+            extremes = con.execute(
                 f"SELECT min({column}), max({column}) FROM ({sql})",  # noqa: S608
                 values,
             ).fetchone()
+            assert extremes is not None  # an aggregate gives one row
+            low, high = extremes
             found = []
             if low is not None:
                 width = (float(high) - float(low)) / BINS or 1.0
@@ -70,10 +88,12 @@ def chart_of(caller, dataset: Dataset, name: str) -> FieldChart:
                 bins = BINS if high != low else 1
                 found = [Bar(f"{float(low) + i * width:g}", counts.get(i, 0)) for i in range(bins)]
         elif kind == "series":
-            span = con.execute(
+            spanned = con.execute(
                 f"SELECT date_diff('day', min({column}), max({column})) FROM ({sql})",  # noqa: S608
                 values,
-            ).fetchone()[0]
+            ).fetchone()
+            assert spanned is not None  # an aggregate gives one row
+            span = spanned[0]
             unit, fmt = (
                 ("day", "%Y-%m-%d")
                 if (span or 0) <= 62
@@ -98,15 +118,6 @@ def chart_of(caller, dataset: Dataset, name: str) -> FieldChart:
                     values,
                 ).fetchall()
             ]
-    gate.record_read(
-        caller,
-        dataset,
-        source.decision,
-        version=source.version.number,
-        rows=len(found),
-        query="chart",
-        query_params=[name, kind],
-    )
     return FieldChart(name, kind, found, total)
 
 

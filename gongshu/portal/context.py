@@ -11,7 +11,8 @@ from django.http import HttpRequest
 from gongshu.access import services as access
 from gongshu.access.models import Notification
 from gongshu.orgs.models import Organization
-from gongshu.portal.views.common import principal
+from gongshu.orgs.principal import Principal, of_session
+from gongshu.portal.permissions import editor_org_ids, may_use_inbox
 
 
 class Viewer:
@@ -19,8 +20,10 @@ class Viewer:
         self.request = request
 
     @cached_property
-    def principal(self):
-        return principal(self.request)
+    def principal(self) -> Principal:
+        # The request's one Principal, shared with the views (views.common.principal)
+        # and the API (ops.auth).
+        return of_session(self.request)
 
     @cached_property
     def memberships(self) -> list[dict]:
@@ -43,14 +46,10 @@ class Viewer:
 
     @cached_property
     def is_provider(self) -> bool:
-        from gongshu.portal.permissions import editor_org_ids
-
         return bool(editor_org_ids(self.principal))
 
     @cached_property
     def is_reviewer(self) -> bool:
-        from gongshu.portal.permissions import may_use_inbox
-
         return may_use_inbox(self.principal)
 
     @cached_property

@@ -20,11 +20,17 @@ from gongshu.orgs.services import TOKEN_MAX_DAYS
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
+def _choose(field: forms.Field, choices: list[tuple[str, object]]) -> None:
+    """Set the choices of a form's choice field (``form.fields`` holds plain Fields)."""
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
 class ApplyForm(forms.Form):
     organization = forms.ChoiceField(label=_("On behalf of"))
     channel = forms.ChoiceField(label=_("Channel"))
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices)
-    fields = forms.MultipleChoiceField(
+    requested_fields = forms.MultipleChoiceField(
         label=_("Fields you need"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -41,10 +47,10 @@ class ApplyForm(forms.Form):
 
     def __init__(self, *args, organizations, channels, field_names, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].choices = [(o.code, o.name_zh) for o in organizations]
+        _choose(self.fields["organization"], [(o.code, o.name_zh) for o in organizations])
         labels = dict(Channel.choices)
-        self.fields["channel"].choices = [(c, labels[c]) for c in channels]
-        self.fields["fields"].choices = [(n, n) for n in field_names]
+        _choose(self.fields["channel"], [(c, labels[c]) for c in channels])
+        _choose(self.fields["requested_fields"], [(n, n) for n in field_names])
         today = timezone.localdate()
         self.fields["period_start"].initial = today
         self.fields["period_end"].initial = today + dt.timedelta(days=180)
@@ -70,7 +76,7 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("A rejection needs a reason; the applicant reads it."),
     )
-    fields = forms.MultipleChoiceField(
+    granted_fields = forms.MultipleChoiceField(
         label=_("Fields granted"), required=False, widget=forms.CheckboxSelectMultiple
     )
     calls_per_day = forms.IntegerField(label=_("Calls per day"), required=False, min_value=1)
@@ -79,8 +85,8 @@ class ReviewForm(forms.Form):
     def __init__(self, *args, field_names, requested, plans=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.field_names = list(field_names)
-        self.fields["fields"].choices = [(n, n) for n in field_names]
-        self.fields["fields"].initial = list(requested or field_names)
+        _choose(self.fields["granted_fields"], [(n, n) for n in field_names])
+        self.fields["granted_fields"].initial = list(requested or field_names)
         for name in field_names:
             self.fields[f"mask_{name}"] = forms.ChoiceField(
                 label=_("Mask for %(field)s") % {"field": name},
@@ -99,8 +105,9 @@ class ReviewForm(forms.Form):
         """The reviewer's terms in the shape ``access.services.review`` takes."""
         data = self.cleaned_data
         terms: dict = {}
-        if data["fields"] and set(data["fields"]) != set(self.field_names):
-            terms["fields"] = list(data["fields"])
+        granted = data["granted_fields"]
+        if granted and set(granted) != set(self.field_names):
+            terms["fields"] = list(granted)
         for key in ("calls_per_day", "rows_per_day"):
             if data.get(key):
                 terms[key] = data[key]
@@ -133,7 +140,9 @@ class DatasetForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields.update(fields_for_model(Dataset, fields=EDITABLE_FIELDS))
         self.fields["name"].required = False
-        self.fields["provider"].queryset = providers
+        provider = self.fields["provider"]
+        assert isinstance(provider, forms.ModelChoiceField)  # the model's foreign key
+        provider.queryset = providers
         self.fields["keywords"] = forms.CharField(
             label=_("keywords"),
             required=False,

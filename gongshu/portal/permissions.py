@@ -9,8 +9,8 @@ resources, as the access channels already do for drafts (``callers.EDITOR_ROLES`
 from __future__ import annotations
 
 from gongshu.access import services as access
-from gongshu.access.callers import EDITOR_ROLES
 from gongshu.catalog.models import Dataset
+from gongshu.orgs.facts import EDITOR_ROLES
 from gongshu.orgs.models import Role
 from gongshu.orgs.principal import Principal
 

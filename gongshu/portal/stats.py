@@ -1,6 +1,6 @@
 """Counts for the home page and the data authority's dashboard. Rows and bytes served
-come from the audit log's ``data.read`` entries (``gate.record_read`` writes one per
-read), read through ``audit.services.search``; catalog and application counts are plain
+come from the audit log's ``data.read`` entries (a gate lease writes one per read),
+read through ``audit.services.search``; catalog and application counts are plain
 aggregates."""
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ from collections import Counter, defaultdict
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from gongshu.access.models import Application
+from gongshu.access.models import Application, ApplicationStatus, Purpose
 from gongshu.audit import services as audit
 from gongshu.catalog.models import Dataset
+from gongshu.catalog.vocabulary import Domain, Level
 from gongshu.portal.svg import Bar
 
 
@@ -62,8 +64,6 @@ def counted(queryset: QuerySet, field: str, labels: dict) -> list[Bar]:
 
 
 def catalog_charts(datasets: QuerySet[Dataset]) -> dict[str, list[Bar]]:
-    from gongshu.catalog.vocabulary import Domain, Level
-
     by_channel = [
         Bar(label, datasets.filter(**condition).count())
         for label, condition in channel_conditions()
@@ -76,8 +76,6 @@ def catalog_charts(datasets: QuerySet[Dataset]) -> dict[str, list[Bar]]:
 
 
 def channel_conditions() -> list[tuple[str, dict]]:
-    from django.utils.translation import gettext as _
-
     return [
         (_("Unconditionally open"), {"opening_attribute": "unconditional"}),
         (_("Conditionally open"), {"opening_attribute": "conditional"}),
@@ -88,8 +86,6 @@ def channel_conditions() -> list[tuple[str, dict]]:
 
 
 def application_charts() -> dict[str, list[Bar]]:
-    from gongshu.access.models import ApplicationStatus, Purpose
-
     apps = Application.objects.all()
     return {
         "status": counted(apps, "status", dict(ApplicationStatus.choices)),

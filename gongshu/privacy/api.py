@@ -1,22 +1,25 @@
 """Privacy HTTP API: scan results, tag confirmation and override, the classification
 suggestion and decision, and the k-anonymity check. For the resource's provider (editors,
-organization admins), staff and the data authority; thin handlers over ``services``."""
+organization admins), staff and the data authority; thin handlers over ``services`` (and
+the k-anonymity check, a read through the gate, over ``tabular.kanon``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from gongshu import gate
 from gongshu.catalog.models import Dataset, Field
-from gongshu.ops.auth import signed_in
+from gongshu.ops.auth import ApiRequest, signed_in
 from gongshu.orgs.principal import Principal
 from gongshu.privacy import services
 from gongshu.privacy.models import ClassificationDecision
+from gongshu.tabular import kanon
 
 router = Router(tags=["privacy"], auth=signed_in)
 
@@ -71,7 +74,7 @@ def _tags(dataset: Dataset) -> list[dict[str, Any]]:
 
 
 @router.get("/datasets/{name}/privacy", summary="Field tags and the latest scan of a version")
-def scan_results(request: HttpRequest, name: str, version: int | None = None):
+def scan_results(request: ApiRequest, name: str, version: int | None = None):
     dataset = _dataset(request.auth, name)
     scan = services.latest_scan(dataset, version)
     return {
@@ -92,7 +95,7 @@ def scan_results(request: HttpRequest, name: str, version: int | None = None):
 
 
 @router.post("/datasets/{name}/privacy/scan", summary="Scan the current version again")
-def rescan(request: HttpRequest, name: str):
+def rescan(request: ApiRequest, name: str):
     dataset = _dataset(request.auth, name)
     current = dataset.versions.filter(is_current=True).first()
     if current is None:
@@ -102,7 +105,7 @@ def rescan(request: HttpRequest, name: str):
 
 
 @router.put("/datasets/{name}/fields/{field}/sensitivity", summary="Confirm or override a tag")
-def set_tag(request: HttpRequest, name: str, field: str, payload: TagIn):
+def set_tag(request: ApiRequest, name: str, field: str, payload: TagIn):
     dataset = _dataset(request.auth, name)
     target = get_object_or_404(Field, dataset=dataset, name=field)
     sent = payload.model_dump(exclude_unset=True)
@@ -116,7 +119,7 @@ def set_tag(request: HttpRequest, name: str, field: str, payload: TagIn):
 
 
 @router.get("/datasets/{name}/classification", summary="Suggested level, with reasons")
-def suggestion(request: HttpRequest, name: str):
+def suggestion(request: ApiRequest, name: str):
     dataset = _dataset(request.auth, name)
     decisions = ClassificationDecision.objects.filter(dataset=dataset)[:20]
     return {
@@ -138,7 +141,7 @@ def suggestion(request: HttpRequest, name: str):
 
 
 @router.post("/datasets/{name}/classification", summary="Decide the level")
-def decide(request: HttpRequest, name: str, payload: DecideIn):
+def decide(request: ApiRequest, name: str, payload: DecideIn):
     dataset = _dataset(request.auth, name)
     services.decide_level(
         dataset,
@@ -152,13 +155,19 @@ def decide(request: HttpRequest, name: str, payload: DecideIn):
 
 
 @router.post("/datasets/{name}/privacy/k-anonymity", summary="k-anonymity of a release")
-def k_anonymity(request: HttpRequest, name: str, payload: KAnonIn):
+def k_anonymity(request: ApiRequest, name: str, payload: KAnonIn):
     dataset = _dataset(request.auth, name)
-    report = services.k_anonymity(
-        dataset,
-        payload.quasi_identifiers,
-        payload.k,
-        version=payload.version,
-        masked=payload.masked,
-    )
+    try:
+        report = kanon.k_anonymity(
+            request.auth,
+            dataset,
+            payload.quasi_identifiers,
+            payload.k,
+            version=payload.version,
+            masked=payload.masked,
+        )
+    except gate.Denied as denied:
+        if denied.decision.hide_existence:
+            raise Http404 from None
+        raise HttpError(403, denied.decision.reason) from None
     return report.as_dict()

@@ -51,7 +51,8 @@ def suggest(
     personal = sorted(f for f, s in tags.items() if s == Sensitivity.PERSONAL)
     located = sorted(f for f, d in detectors.items() if d == "coordinates")
     reasons: list[Reason] = []
-    level, sublevel = Level.GENERAL, 2
+    level = Level.GENERAL
+    sublevel: int | None = 2
 
     if sensitive:
         sublevel = 4

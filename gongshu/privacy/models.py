@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from gongshu.catalog.models import Dataset, Field
 from gongshu.catalog.vocabulary import GeneralSubLevel, Level
-from gongshu.tabular.models import Version
 
 
 class ScanStatus(models.TextChoices):
@@ -20,8 +19,13 @@ class ScanStatus(models.TextChoices):
 class Scan(models.Model):
     """The detectors' findings on one version: field → detector, confidence, share."""
 
+    # By name: privacy sits below tabular (tabular's ingest calls the scan), so it may not
+    # import tabular's models.
     version = models.OneToOneField(
-        Version, verbose_name=_("version"), on_delete=models.CASCADE, related_name="privacy_scan"
+        "tabular.Version",
+        verbose_name=_("version"),
+        on_delete=models.CASCADE,
+        related_name="privacy_scan",
     )
     status = models.CharField(_("status"), max_length=16, choices=ScanStatus.choices)
     error = models.TextField(_("error"), blank=True)

@@ -202,6 +202,7 @@ def scan_parquet(path: Path, columns: list[str], *, sample_rows: int = SAMPLE_RO
             aggregates.append(f"count({_value(column)})")
             aggregates.append(f"count(*) FILTER (WHERE {detector.sql(_value(column))})")
         counts = con.execute(f"SELECT {', '.join(aggregates)} FROM {source}").fetchone()  # noqa: S608
+    assert counts is not None  # an aggregate gives one row
     rows = counts[0]
     best: dict[str, Finding] = {}
     for i, (column, detector, sample_share, hinted, boost) in enumerate(candidates):

@@ -26,17 +26,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gongshu.audit import services as audit
+from gongshu.catalog import services as catalog
 from gongshu.catalog.models import Dataset, Field
 from gongshu.catalog.vocabulary import Level, OpeningAttribute, Sensitivity, SharingAttribute
 from gongshu.engine import storage
-from gongshu.policy import masks
-from gongshu.privacy import classify, kanon
+from gongshu.policy import events, masks
+from gongshu.privacy import classify
 from gongshu.privacy.detectors import BY_NAME
 from gongshu.privacy.models import ClassificationDecision, FieldTag, Scan, ScanStatus, TagState
 from gongshu.privacy.scan import SCAN_VERSION, scan_parquet
 from gongshu.privacy.scan import Outcome as ScanOutcome
-from gongshu.tabular import masked_copies
-from gongshu.tabular.models import Version
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +52,7 @@ def _user(actor: Any) -> Any:
 # --- scanning --------------------------------------------------------------------------
 
 
-def scan_version(version: Version) -> Scan:
+def scan_version(version: Any) -> Scan:
     """Scan ``version`` and keep the findings (replacing an earlier scan of it)."""
     columns = [f["name"] for f in version.table_schema.get("fields", [])]
     return record_scan(version, scan_parquet(storage.version_path(version.sha256), columns))
@@ -70,11 +69,12 @@ def scan_before_publish(path: Path, schema: dict) -> ScanOutcome | Exception:
         return exc
 
 
-def record_scan(version: Version, outcome: ScanOutcome | Exception) -> Scan:
+def record_scan(version: Any, outcome: ScanOutcome | Exception) -> Scan:
     """Keep a scan's findings (or its failure) for ``version``; tag the fields when it is
     the current version."""
     failed = isinstance(outcome, Exception)
-    if failed:
+    defaults: dict[str, Any]
+    if isinstance(outcome, Exception):
         defaults = {
             "status": ScanStatus.FAILED,
             "error": str(outcome)[:2000] or type(outcome).__name__,
@@ -118,7 +118,7 @@ def apply_tags(dataset: Dataset, scan: Scan) -> list[str]:
 
 
 def latest_scan(dataset: Dataset, number: int | None = None) -> Scan | None:
-    versions = Version.objects.filter(dataset=dataset)
+    versions = dataset.versions.all()
     version = (
         versions.filter(is_current=True).first()
         if number is None
@@ -177,7 +177,8 @@ def set_tag(
                 "detector": tag.detector,
             },
         )
-        masked_copies.masks_changed(field.dataset)
+        # The resource's masked copies follow (tabular/masked_copies.py).
+        events.emit(events.MasksChanged(dataset_id=field.dataset_id))
     return tag
 
 
@@ -186,7 +187,7 @@ def set_tag(
 
 def suggestion(dataset: Dataset) -> classify.Suggestion:
     fields = list(dataset.fields.select_related("privacy_tag"))
-    current = Version.objects.filter(dataset=dataset, is_current=True).first()
+    current = dataset.versions.filter(is_current=True).first()
     return classify.suggest(
         domain=dataset.domain,
         rows=current.row_count if current else 0,
@@ -208,8 +209,6 @@ def decide_level(
 ) -> ClassificationDecision:
     """Set the resource's level (the catalog's rules apply) and record the decision next
     to the suggestion it answered. Only the data authority may set important or core."""
-    from gongshu.catalog import services as catalog  # catalog's services call this module
-
     if level in (Level.IMPORTANT, Level.CORE) and not authority:
         raise ValidationError(
             {"level": _("Only the data authority may classify a resource as important or core.")}
@@ -302,7 +301,9 @@ def tighten(
             checked = masks.validate(spec)
         except ValueError:
             checked = {"kind": "null"}
-        merged[name] = masks.stricter(merged.get(name), checked)
+        tightened = masks.stricter(merged.get(name), checked)
+        assert tightened is not None  # checked is a spec
+        merged[name] = tightened
     return _scoped(merged, agreement_id)
 
 
@@ -334,36 +335,7 @@ def check_release(dataset: Dataset) -> None:
     raise ValidationError({attr: message for attr, on in unconditional.items() if on})
 
 
-def k_anonymity(
-    dataset: Dataset,
-    quasi_identifiers: list[str],
-    k: int,
-    *,
-    version: int | None = None,
-    masked: bool = True,
-) -> kanon.Report:
-    """k-anonymity of the release: the quasi-identifiers as an unconditional opening would
-    show them (``masked``), or raw."""
-    versions = Version.objects.filter(dataset=dataset)
-    chosen = (
-        versions.filter(is_current=True).first()
-        if version is None
-        else versions.filter(number=version).first()
-    )
-    if chosen is None:
-        raise ValidationError({"version": _("The resource has no such version.")})
-    known = {f["name"] for f in chosen.table_schema.get("fields", [])}
-    unknown = [q for q in quasi_identifiers if q not in known]
-    if unknown:
-        raise ValidationError(
-            {"quasi_identifiers": _("No such fields: %(f)s.") % {"f": ", ".join(unknown)}}
-        )
-    try:
-        return kanon.check(
-            storage.version_path(chosen.sha256),
-            quasi_identifiers,
-            k,
-            default_masks(dataset, "opening") if masked else {},
-        )
-    except ValueError as exc:
-        raise ValidationError({"k": str(exc)}) from None
+def check_release_of(event: events.ReleaseChanging) -> None:
+    """The catalog's save of a published resource asks this (an in-transaction handler):
+    ``check_release`` on the resource as just written."""
+    check_release(Dataset.objects.get(pk=event.dataset_id))

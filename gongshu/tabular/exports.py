@@ -10,7 +10,7 @@ stream.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +22,7 @@ import xlsxwriter
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from gongshu.access import gate
+from gongshu import gate
 from gongshu.catalog.models import Dataset
 from gongshu.engine import limits
 from gongshu.engine.duck import Engine
@@ -37,8 +37,8 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 FILE_CHUNK = 1024 * 1024
-_PLAIN = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER")
-_PLAIN += ("USMALLINT", "UTINYINT", "DOUBLE", "FLOAT", "VARCHAR", "BOOLEAN")
+_PLAIN: tuple[str, ...] = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT")
+_PLAIN += ("UINTEGER", "USMALLINT", "UTINYINT", "DOUBLE", "FLOAT", "VARCHAR", "BOOLEAN")
 
 
 @dataclass
@@ -67,7 +67,7 @@ def _xlsx_expression(column: str, kind: str) -> str:
 
 
 def _select(
-    source: query.Source, types: dict[str, str], spec: params.RowSpec, fmt: str
+    source: gate.Source, types: dict[str, str], spec: params.RowSpec, fmt: str
 ) -> tuple[str, list]:
     inner, inner_params = source.select(row_id=bool(spec.sort))
     condition, cond_params = params.where(types, spec)
@@ -86,7 +86,7 @@ def _select(
         )
     sql = f"SELECT {items} FROM ({inner}) AS g WHERE {condition}"  # noqa: S608
     if spec.sort:  # without a sort, DuckDB keeps the file's order and needs no sort memory
-        sql += f" ORDER BY {params.order_by(spec, query.ROW_ID)}"
+        sql += f" ORDER BY {params.order_by(spec, gate.ROW_ID)}"
     return sql, [*inner_params, *cond_params]
 
 
@@ -114,7 +114,7 @@ class Batches:
             self.reader.close()
 
 
-def _csv(batches: Batches, bom: bool) -> Iterator[bytes]:
+def _csv(batches: _Counted, bom: bool) -> Iterator[bytes]:
     if bom:
         yield b"\xef\xbb\xbf"  # lets Excel read UTF-8 (Chinese) text correctly
     header = True
@@ -135,13 +135,13 @@ def _joined(batch: pa.RecordBatch, separator: str) -> bytes:
     return pc.binary_join(lists, separator)[0].as_py().encode()
 
 
-def _ndjson(batches: Batches) -> Iterator[bytes]:
+def _ndjson(batches: Iterable[pa.RecordBatch]) -> Iterator[bytes]:
     for batch in batches:
         if batch.num_rows:
             yield _joined(batch, "\n") + b"\n"
 
 
-def _json(batches: Batches) -> Iterator[bytes]:
+def _json(batches: Iterable[pa.RecordBatch]) -> Iterator[bytes]:
     yield b"["
     first = True
     for batch in batches:
@@ -151,13 +151,14 @@ def _json(batches: Batches) -> Iterator[bytes]:
     yield b"]\n"
 
 
-def _parquet_file(engine: Engine, sql: str, values: list) -> Path:
+def _parquet_file(engine: Engine, sql: str, values: list) -> tuple[Path, int]:
+    """The export written to scratch, and how many rows it has."""
     target = engine.scratch / "export.parquet"
-    engine.con.execute(
+    written = engine.con.execute(
         f"COPY ({sql}) TO {string_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)",
         values,
-    )
-    return target
+    ).fetchall()
+    return target, int(written[0][0]) if written else 0
 
 
 def _xlsx_file(engine: Engine, sql: str, values: list, sheet: str) -> Path:
@@ -218,6 +219,7 @@ def export(
     sort: list[str] | None = None,
     bom: bool = False,
     purpose: str | None = None,
+    agreement: int | None = None,
 ) -> Export:
     if fmt not in CONTENT_TYPES:
         raise ValidationError(
@@ -226,34 +228,22 @@ def export(
                 % {"fmt": fmt, "formats": ", ".join(CONTENT_TYPES)}
             }
         )
-    source = query.open(caller, dataset, gate.Action.DOWNLOAD, version=version, purpose=purpose)
-    made = _export(source, fmt, fields=fields, filters=filters, sort=sort, bom=bom)
-    made.chunks = _recorded(made.chunks, caller, source, f"export.{fmt}", [fields, filters, sort])
+    with gate.read(
+        caller,
+        dataset,
+        gate.Action.DOWNLOAD,
+        version=version,
+        purpose=purpose,
+        agreement=agreement,
+        query=f"export.{fmt}",
+        query_params=[fields, filters, sort],
+    ) as lease:
+        made = _export(lease, fmt, fields=fields, filters=filters, sort=sort, bom=bom)
+        made.chunks = lease.stream(made.chunks)
     return made
 
 
-def _recorded(
-    chunks: Iterator[bytes], caller, source: query.Source, what: str, parts
-) -> Iterator[bytes]:
-    """Count the bytes sent and append them to the audit log when the stream ends."""
-    sent = 0
-    try:
-        for chunk in chunks:
-            sent += len(chunk)
-            yield chunk
-    finally:
-        gate.record_read(
-            caller,
-            source.dataset,
-            source.decision,
-            version=source.version.number,
-            bytes_returned=sent,
-            query=what,
-            query_params=parts,
-        )
-
-
-def _export(source: query.Source, fmt: str, **request) -> Export:
+def _export(lease: gate.Lease, fmt: str, **request) -> Export:
     """The export, on the configured threads or, when that runs out of memory before the
     first row, on one: each thread holds its own buffers, and a sort of wide rows that
     does not fit with two often fits with one. If it still does not fit, a 400 says what
@@ -261,7 +251,7 @@ def _export(source: query.Source, fmt: str, **request) -> Export:
     threads = limits.export_threads()
     while True:
         try:
-            return _export_on(source, fmt, threads=threads, **request)
+            return _export_on(lease, fmt, threads=threads, **request)
         except duckdb.OutOfMemoryException:
             if threads > 1:
                 threads = 1
@@ -280,7 +270,7 @@ def _export(source: query.Source, fmt: str, **request) -> Export:
 
 
 def _export_on(
-    source: query.Source,
+    lease: gate.Lease,
     fmt: str,
     *,
     threads: int,
@@ -289,6 +279,7 @@ def _export_on(
     sort: list[str] | None = None,
     bom: bool = False,
 ) -> Export:
+    source = lease.source
     dataset = source.dataset
     filename = f"{dataset.name}-v{source.version.number}.{fmt}"
     engine = Engine(
@@ -303,13 +294,13 @@ def _export_on(
             spec = params.parse(types, fields=fields, filters=filters, sort=sort)
             params.check_values(engine, types, spec)
         sql, values = _select(source, types, spec, fmt)
+        count = None
+        if fmt == "xlsx" or lease.rows_limit is not None:
+            count = _count(engine, source, types, spec)
+            # Refused before anything is sent when it would pass the rows a day.
+            lease.take_all_rows(count)
         if fmt == "xlsx":
-            inner, inner_values = source.select(row_id=False)
-            condition, cond_values = params.where(types, spec)
-            count = engine.con.execute(
-                f"SELECT count(*) FROM ({inner}) AS g WHERE {condition}",  # noqa: S608
-                [*inner_values, *cond_values],
-            ).fetchall()[0][0]
+            assert count is not None
             if count > limits.XLSX_MAX_ROWS:
                 raise ValidationError(
                     {
@@ -320,32 +311,77 @@ def _export_on(
                         % {"count": count, "max": limits.XLSX_MAX_ROWS}
                     }
                 )
-            chunks = _stream_file(_xlsx_file(engine, sql, values, dataset.name), engine)
+            written = _xlsx_file(engine, sql, values, dataset.name)
+            lease.sent(rows=count)
+            chunks = _stream_file(written, engine)
         elif fmt == "parquet":
-            chunks = _stream_file(_parquet_file(engine, sql, values), engine)
+            written, rows = _parquet_file(engine, sql, values)
+            lease.sent(rows=rows)
+            chunks = _stream_file(written, engine)
         elif fmt == "csv":
-            chunks = _closing(_csv(Batches(engine, sql, values), bom), engine)
+            chunks = _closing(_csv(_Counted(Batches(engine, sql, values), lease), bom), engine)
         elif fmt == "json":
-            chunks = _closing(_json(Batches(engine, sql, values)), engine)
+            chunks = _closing(_json(_Counted(Batches(engine, sql, values), lease)), engine)
         else:
-            chunks = _closing(_ndjson(Batches(engine, sql, values)), engine)
+            chunks = _closing(_ndjson(_Counted(Batches(engine, sql, values), lease)), engine)
     except BaseException:
         engine.close()
         raise
     return Export(chunks, CONTENT_TYPES[fmt], filename)
 
 
-def download(caller, dataset: Dataset, number: int, *, purpose: str | None = None) -> Export:
+def _count(engine: Engine, source: gate.Source, types: dict, spec: params.RowSpec) -> int:
+    inner, inner_values = source.select(row_id=False)
+    condition, cond_values = params.where(types, spec)
+    return engine.con.execute(
+        f"SELECT count(*) FROM ({inner}) AS g WHERE {condition}",  # noqa: S608
+        [*inner_values, *cond_values],
+    ).fetchall()[0][0]
+
+
+class _Counted:
+    """Batches whose rows the lease counts as they are rendered."""
+
+    def __init__(self, batches: Batches, lease: gate.Lease) -> None:
+        self.batches = batches
+        self.schema = batches.schema
+        self.lease = lease
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        return self.lease.count(self.batches)
+
+
+def download(
+    caller,
+    dataset: Dataset,
+    number: int,
+    *,
+    purpose: str | None = None,
+    agreement: int | None = None,
+) -> Export:
     """The whole version as Parquet: the stored file itself when the Decision leaves it
     whole, otherwise the gated query written anew."""
-    source = query.open(caller, dataset, gate.Action.DOWNLOAD, version=number, purpose=purpose)
-    if source.restricted:
-        made = _export(source, "parquet")
-    else:
-        made = Export(
-            _file(source.path), CONTENT_TYPES["parquet"], f"{dataset.name}-v{number}.parquet"
-        )
-    made.chunks = _recorded(made.chunks, caller, source, "download", [number])
+    with gate.read(
+        caller,
+        dataset,
+        gate.Action.DOWNLOAD,
+        version=number,
+        purpose=purpose,
+        agreement=agreement,
+        query="download",
+        query_params=[number],
+    ) as lease:
+        source = lease.source
+        if source.restricted:
+            made = _export(lease, "parquet")
+        else:
+            rows = source.version.row_count
+            lease.take_all_rows(rows)
+            lease.sent(rows=rows)
+            made = Export(
+                _file(source.path), CONTENT_TYPES["parquet"], f"{dataset.name}-v{number}.parquet"
+            )
+        made.chunks = lease.stream(made.chunks)
     return made
 
 

@@ -1,27 +1,39 @@
 """Ingest and version HTTP API: upload a file, follow its ingest, list versions and choose
 the current one. Thin: parse, call ``tabular.services``, shape.
 
-Version metadata includes the column profile (min, max, frequent values), which is data,
-so reading it asks the gate like every other read and drops what the Decision hides.
+Version metadata includes the column profile (min, max, frequent values), which is data:
+every answer carrying a profile reads it under the gate's lease (``gate.read``, query
+"profile"). Unrestricted, the stored profile is the answer; under a row filter, masks or
+a narrower projection, the profile is computed over the rows and columns the caller may
+read (masked columns profiled as masked, hidden ones absent). A caller the gate refuses
+gets the version's metadata without a profile when it manages the resource (staff, as
+for uploads and make-current); others get the gate's 404 or 403.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status, UploadedFile
+from ninja.errors import HttpError
 
-from gongshu.access.gate import Action, Decision, authorize
+from gongshu import gate
 from gongshu.catalog.models import Dataset
 from gongshu.catalog.schemas import ErrorOut
-from gongshu.ops.auth import staff_session
-from gongshu.tabular import services
+from gongshu.engine import limits
+from gongshu.engine.duck import Engine, QueryTimeout
+from gongshu.ops.auth import StaffRequest, principal_from_request, staff_session
+from gongshu.orgs.principal import Principal
+from gongshu.tabular import query, services
+from gongshu.tabular.ingest import profile
 from gongshu.tabular.models import Ingest, Version
 
 router = Router(tags=["tabular"])
@@ -61,7 +73,7 @@ class VersionOut(Schema):
     rows: int
     bytes: int
     table_schema: dict[str, Any]
-    profile: dict[str, Any]
+    profile: dict[str, Any] | None  # None: the gate does not let the caller read it
     is_current: bool
     created_at: datetime
 
@@ -95,15 +107,59 @@ def _ingest_out(request: HttpRequest, ingest: Ingest) -> dict:
     }
 
 
-def _version_out(version: Version, decision: Decision) -> dict:
+# DuckDB type of a masked column's values → the Table Schema type its profile reports.
+_MASKED_TYPES = (
+    ("BOOLEAN", "boolean"),
+    ("TIMESTAMP", "datetime"),
+    ("DATE", "date"),
+    ("TIME", "time"),
+    ("DOUBLE", "number"),
+    ("FLOAT", "number"),
+    ("DECIMAL", "number"),
+    ("HUGEINT", "integer"),
+    ("BIGINT", "integer"),
+    ("INTEGER", "integer"),
+    ("SMALLINT", "integer"),
+    ("TINYINT", "integer"),
+)
+_AVERAGED = ("DOUBLE", "FLOAT", "REAL", "DECIMAL", "HUGEINT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT")  # fmt: skip
+
+
+def _masked_type(duck: str) -> str:
+    duck = duck.upper()
+    return next((name for prefix, name in _MASKED_TYPES if duck.startswith(prefix)), "string")
+
+
+def _gated_profile(source: gate.Source) -> dict:
+    """The profile of what ``source`` lets its caller read: the stored one when the
+    Decision changes nothing, else computed by DuckDB over the gated SELECT."""
+    version = source.version
+    if not source.restricted:
+        return version.profile or {}
+    masked = {n for n, spec in source.decision.masks.items() if spec}
+    declared = {f["name"]: f for f in version.table_schema.get("fields", [])}
+    with Engine.shared() as engine, engine.deadline(limits.query_timeout_s()):
+        types = query.column_types(engine, source)
+        fields = [
+            {**declared[n], "type": _masked_type(types[n])} if n in masked else declared[n]
+            for n in source.field_names
+            if n in types
+        ]
+        averaged = {n for n in types if types[n].upper().startswith(_AVERAGED)}
+        return profile.profile_relation(
+            engine.con, f"({source.view_sql()})", {"fields": fields}, numeric=averaged
+        )
+
+
+def _version_out(version: Version, source: gate.Source | None) -> dict:
+    """The version's metadata; with ``source`` (a lease's), the fields and profile the
+    caller may read, without it no profile."""
     schema = dict(version.table_schema)
-    columns = dict((version.profile or {}).get("columns", {}))
-    if decision.fields is not None:
-        schema["fields"] = [f for f in schema.get("fields", []) if f["name"] in decision.fields]
-        columns = {k: c for k, c in columns.items() if k in decision.fields}
-    for name in decision.masks:
-        if name in columns:  # a masked column's values must not leak through its profile
-            columns[name] = {k: columns[name].get(k) for k in ("type", "nulls", "distinct")}
+    found = None
+    if source is not None:
+        visible = set(source.field_names)
+        schema["fields"] = [f for f in schema.get("fields", []) if f["name"] in visible]
+        found = _gated_profile(source)
     return {
         "number": version.number,
         "sha256": version.sha256,
@@ -113,18 +169,42 @@ def _version_out(version: Version, decision: Decision) -> dict:
         "rows": version.row_count,
         "bytes": version.byte_size,
         "table_schema": schema,
-        "profile": {**(version.profile or {}), "columns": columns},
+        "profile": found,
         "is_current": version.is_current,
         "created_at": version.created_at,
     }
 
 
-def _readable(request: HttpRequest, name: str) -> tuple[Dataset, Decision]:
-    dataset = get_object_or_404(Dataset, name=name)
-    decision = authorize(request.user, dataset, Action.READ)
-    if not decision.allowed:
-        raise Http404
-    return dataset, decision
+def _manages(principal: Principal) -> bool:
+    """Who may see version metadata the gate does not let them read: the resource's
+    writers (staff, as ``staff_session`` decides for uploads and make-current)."""
+    return not principal.is_anonymous and bool(principal.user.is_staff)
+
+
+def _answer(principal: Principal, version: Version) -> dict:
+    """The version, its profile read under the gate's lease; a refusal answers the
+    metadata alone to those who manage the resource, else the gate's 404 or 403."""
+    try:
+        with gate.read(
+            principal, version.dataset, gate.Action.READ, version=version.number, query="profile"
+        ) as lease:
+            out = _version_out(version, lease.source)
+            size = len(json.dumps(out["profile"], ensure_ascii=False, default=str).encode())
+            lease.sent(rows=0, bytes=size)
+        return out
+    except gate.Denied as denied:
+        if _manages(principal):
+            return _version_out(version, None)
+        if denied.decision.hide_existence:
+            raise Http404 from None
+        raise HttpError(403, denied.decision.reason) from None
+    except QueryTimeout:
+        raise ValidationError(
+            {
+                "__all__": _("The query ran longer than %(seconds)s seconds and was stopped.")
+                % {"seconds": f"{limits.query_timeout_s():g}"}
+            }
+        ) from None
 
 
 @router.post(
@@ -134,7 +214,7 @@ def _readable(request: HttpRequest, name: str) -> tuple[Dataset, Decision]:
     summary="Upload a file to become the resource's next version",
 )
 def upload(
-    request: HttpRequest,
+    request: StaffRequest,
     name: str,
     file: UploadedFile = File(...),  # noqa: B008
     table_schema: str | None = Form(None, alias="schema"),
@@ -178,23 +258,28 @@ def ingest_retry(request: HttpRequest, uid: UUID):
 
 @router.get(
     "/datasets/{name}/versions",
-    response={200: list[VersionOut], 404: ErrorOut},
+    response={200: list[VersionOut], 403: ErrorOut, 404: ErrorOut},
     summary="The resource's versions, newest first",
 )
 def list_versions(request: HttpRequest, name: str):
-    dataset, decision = _readable(request, name)
-    return [_version_out(v, decision) for v in services.versions_of(dataset)]
+    dataset = get_object_or_404(Dataset, name=name)
+    principal = principal_from_request(request)
+    if not (gate.visible(principal, dataset) or _manages(principal)):
+        raise Http404  # asked of the gate also when there is no version to read yet
+    # Metadata only: a profile is data, read under a lease (and counted as a call) on
+    # GET .../versions/{number}; a list would cost one lease per version.
+    return [_version_out(v, None) for v in services.versions_of(dataset).select_related("dataset")]
 
 
 @router.get(
     "/datasets/{name}/versions/{number}",
-    response={200: VersionOut, 404: ErrorOut},
+    response={200: VersionOut, 403: ErrorOut, 404: ErrorOut},
     summary="One version of the resource",
 )
 def version_detail(request: HttpRequest, name: str, number: int):
-    dataset, decision = _readable(request, name)
+    dataset = get_object_or_404(Dataset, name=name)
     version = get_object_or_404(Version, dataset=dataset, number=number)
-    return _version_out(version, decision)
+    return _answer(principal_from_request(request), version)
 
 
 @router.post(
@@ -207,4 +292,4 @@ def version_make_current(request: HttpRequest, name: str, number: int):
     dataset = get_object_or_404(Dataset, name=name)
     version = get_object_or_404(Version, dataset=dataset, number=number)
     version = services.make_current(version)
-    return _version_out(version, Decision(allowed=True, reason=_("Staff")))
+    return _answer(principal_from_request(request), version)

@@ -1,170 +1,26 @@
-"""The one way to read table data: ``open`` asks the gate and returns a gated source whose
-SQL already carries the Decision (projection, row filter, masks); ``read`` answers the
-rows API from it. Read-only SQL and exports build on ``open`` too, so no path reads
-Parquet without a Decision applied inside the query — or read from the Decision's masked
-copy, which the same query wrote (``masked_copies``).
+"""The rows API: one page of a version's rows, read through the gate's lease
+(``gate.read``), whose source already carries the Decision (projection, row filter,
+masks); and the helpers every read path shares (gated column types, rows as JSON).
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-from dataclasses import dataclass
-from pathlib import Path
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.utils.translation import gettext as _
 
-from gongshu.access import gate
+from gongshu import gate
 from gongshu.catalog.models import Dataset
-from gongshu.engine import limits, storage
+from gongshu.engine import limits
 from gongshu.engine.duck import Engine
-from gongshu.policy import masks
-from gongshu.policy.sql import ident, inline_params, string_literal
-from gongshu.tabular import masked_copies, params
-from gongshu.tabular.models import Version
+from gongshu.gate import ROW_ID, Source
+from gongshu.policy.sql import ident
+from gongshu.tabular import params
 
-ROW_ID = "__gongshu_row"  # stable row id: the row's position in its Parquet file
 _CURSOR_SALT = "gongshu.tabular.rows.cursor"
-
-
-class Denied(Exception):
-    """The gate said no. ``hide_existence`` asks for a 404 instead of a 403."""
-
-    def __init__(self, decision: gate.Decision) -> None:
-        super().__init__(decision.reason)
-        self.decision = decision
-
-
-# --- masks -------------------------------------------------------------------------------
-# The kinds live in gongshu/privacy/masks.py. An unknown kind fails closed: better a
-# refused read than raw personal data.
-
-
-def mask_expression(column: str, spec: dict, kind: str | None = None) -> str:
-    """The SQL expression that replaces the quoted ``column`` in the SELECT list; ``kind``
-    is the column's DuckDB type in the stored file, when known."""
-    return masks.expression(column, spec, kind)
-
-
-@functools.lru_cache(maxsize=256)
-def stored_types(sha256: str) -> dict[str, str]:
-    """DuckDB types of a stored version's columns, from its Parquet footer; versions are
-    immutable, so the answer is cached per file."""
-    path = storage.version_path(sha256)
-    with Engine.shared() as engine:
-        rows = engine.con.execute(
-            f"DESCRIBE SELECT * FROM read_parquet({string_literal(str(path))})"  # noqa: S608
-        ).fetchall()
-    return {row[0]: row[1] for row in rows}
-
-
-# --- the gated source --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Source:
-    """A version as the Decision lets the caller see it. ``copy``, when set, is a masked
-    copy built for exactly this Decision (tabular/masked_copies.py): its columns are
-    already projected, filtered and masked, and its ``__gongshu_row`` holds each row's
-    position in the version, so both ways of reading give the same rows and row ids."""
-
-    dataset: Dataset
-    version: Version
-    decision: gate.Decision
-    copy: Path | None = None
-
-    @property
-    def path(self) -> Path:
-        """The one file this source reads."""
-        return self.copy or storage.version_path(self.version.sha256)
-
-    @property
-    def field_names(self) -> list[str]:
-        """Visible fields in schema order."""
-        names = [f["name"] for f in self.version.table_schema.get("fields", [])]
-        allowed = self.decision.fields
-        return names if allowed is None else [n for n in names if n in allowed]
-
-    @property
-    def restricted(self) -> bool:
-        """Whether the Decision changes anything compared with the stored file."""
-        d = self.decision
-        return bool(d.row_filter or d.masks) or (
-            d.fields is not None
-            and set(self.field_names) != {f["name"] for f in self.version.table_schema["fields"]}
-        )
-
-    def select(self, *, row_id: bool = True) -> tuple[str, list]:
-        """SELECT of the visible, masked columns of the version's rows the caller may see.
-        The gate's row filter applies to the raw columns, before masking."""
-        if self.copy is not None:
-            return self._select_copy(row_id=row_id), []
-        specs = {n: self.decision.masks.get(n, {}) for n in self.field_names}
-        types = (
-            stored_types(self.version.sha256)
-            if any(masks.needs_type(spec) for spec in specs.values())
-            else {}
-        )
-        items = [
-            f"{mask_expression(ident(n), spec, types.get(n))} AS {ident(n)}"
-            for n, spec in specs.items()
-        ]
-        if row_id:
-            items.append(f"file_row_number AS {ident(ROW_ID)}")
-        if not items:
-            items = ["NULL AS __nothing"]
-        condition, values = self.decision.row_filter or ("TRUE", ())
-        sql = (
-            f"SELECT {', '.join(items)} FROM read_parquet({string_literal(str(self.path))},"  # noqa: S608
-            f" file_row_number = true) WHERE ({condition})"
-        )
-        return sql, list(values)
-
-    def _select_copy(self, *, row_id: bool) -> str:
-        items = [ident(n) for n in self.field_names]
-        if row_id:
-            items.append(ident(ROW_ID))
-        if not items:
-            items = ["NULL AS __nothing"]
-        copy = string_literal(str(self.copy))
-        return f"SELECT {', '.join(items)} FROM read_parquet({copy})"  # noqa: S608
-
-    def view_sql(self) -> str:
-        """The SELECT with the gate's parameters inlined, for a view (views cannot bind)."""
-        sql, values = self.select(row_id=False)
-        return inline_params(sql, values)
-
-
-def resolve_version(dataset: Dataset, number: int | None) -> Version:
-    versions = Version.objects.filter(dataset=dataset)
-    if number is None:
-        version = versions.filter(is_current=True).first()
-        if version is None:
-            raise Http404(_("The resource has no data yet."))
-        return version
-    version = versions.filter(number=number).first()
-    if version is None:
-        raise ValidationError(
-            {"version": _("The resource has no version %(number)s.") % {"number": number}}
-        )
-    return version
-
-
-def open(
-    caller, dataset: Dataset, action: gate.Action, *, version: int | None = None, purpose=None
-) -> Source:
-    """Ask the gate, then resolve the version. The only place readers call the gate."""
-    decision = gate.authorize(caller, dataset, action, purpose)
-    if not decision.allowed:
-        raise Denied(decision)
-    source = Source(dataset, resolve_version(dataset, version), decision)
-    # A restricted read uses the Decision's masked copy when one is built, else masks in
-    # the query and asks the worker to build the copy for the next read.
-    return masked_copies.attach(source) if source.restricted else source
 
 
 def column_types(engine: Engine, source: Source) -> dict[str, str]:
@@ -226,13 +82,39 @@ def read(
     cursor: str | None = None,
     facets: list[str] | None = None,
     purpose: str | None = None,
+    agreement: int | None = None,
 ) -> dict:
     """One page of rows, the total matching the filters, and optional facet counts."""
     if not 1 <= limit <= limits.rows_max_limit():
         raise ValidationError(
             {"limit": _("Use a limit from 1 to %(max)d.") % {"max": limits.rows_max_limit()}}
         )
-    source = open(caller, dataset, action, version=version, purpose=purpose)
+    with gate.read(
+        caller,
+        dataset,
+        action,
+        version=version,
+        purpose=purpose,
+        agreement=agreement,
+        query="rows",
+        query_params=[fields, filters, sort, facets],
+    ) as lease:
+        page = _page(lease, fields, filters, sort, limit, cursor, facets)
+        lease.sent(rows=len(page["rows"]), bytes=page.pop("_bytes"))
+        page["quota_notice"] = lease.cut_notice()
+    return page
+
+
+def _page(
+    lease: gate.Lease,
+    fields: list[str] | None,
+    filters: list[str] | None,
+    sort: list[str] | None,
+    limit: int,
+    cursor: str | None,
+    facets: list[str] | None,
+) -> dict:
+    source = lease.source
     with Engine.shared() as engine, engine.deadline(limits.query_timeout_s()):
         types = column_types(engine, source)
         spec = params.parse(types, fields=fields, filters=filters, sort=sort)
@@ -241,12 +123,16 @@ def read(
             if name not in types:
                 raise ValidationError({"facet": _("No field named %(name)s.") % {"name": name}})
         params.check_values(engine, types, spec)
+        # The page is cut to the rows left of the agreement's daily quota; one more row
+        # than shown tells whether there is a next page, and is not counted.
+        shown_limit = lease.take_rows(limit)
         inner, inner_params = source.select()
         condition, cond_params = params.where(types, spec)
         base = f"FROM ({inner}) AS g WHERE {condition}"
         base_params = [*inner_params, *cond_params]
 
-        page_condition, page_params = "TRUE", []
+        page_condition = "TRUE"
+        page_params: list = []
         if cursor:
             keys, last_row = _decode_cursor(cursor, source, spec)
             page_condition, page_params = params.keyset(types, spec, ROW_ID, keys, last_row)
@@ -262,7 +148,7 @@ def read(
             f" ORDER BY {order} LIMIT ?)"
             f" SELECT {json_row(shown, types)}, {row_id}{key_items} FROM ({inner}) AS g"
             f" WHERE {row_id} IN (SELECT id FROM page) ORDER BY {order}",
-            [*base_params, *page_params, limit + 1, *inner_params],
+            [*base_params, *page_params, shown_limit + 1, *inner_params],
         ).fetchall()
         plain, plain_params = source.select(row_id=False)
         total = engine.con.execute(
@@ -282,26 +168,17 @@ def read(
         }
 
     next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = signing.dumps(
-            {"d": _digest(source, spec), "k": list(last[2:]), "r": last[1]},
-            salt=_CURSOR_SALT,
-            compress=True,
-        )
-    gate.record_read(
-        caller,
-        dataset,
-        source.decision,
-        version=source.version.number,
-        rows=len(rows),
-        bytes_returned=sum(len(row[0]) for row in rows),
-        query="rows",
-        query_params=spec.digest_parts(),
-    )
+    if len(rows) > shown_limit:
+        rows = rows[:shown_limit]
+        if rows:
+            last = rows[-1]
+            next_cursor = signing.dumps(
+                {"d": _digest(source, spec), "k": list(last[2:]), "r": last[1]},
+                salt=_CURSOR_SALT,
+                compress=True,
+            )
     return {
-        "dataset": dataset.name,
+        "dataset": lease.dataset.name,
         "version": source.version.number,
         "fields": [{"name": n, "type": types[n]} for n in shown],
         "total": total,
@@ -309,4 +186,5 @@ def read(
         "rows": [json.loads(row[0]) for row in rows],
         "next_cursor": next_cursor,
         "facets": facet_counts,
+        "_bytes": sum(len(row[0]) for row in rows),
     }

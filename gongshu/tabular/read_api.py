@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from gongshu import gate
 from gongshu.catalog.models import Dataset
 from gongshu.engine import limits
 from gongshu.engine.duck import QueryTimeout
+from gongshu.ops.auth import ApiRequest
 from gongshu.tabular import exports, query, sql
 
 router = Router(tags=["tabular"])
@@ -28,7 +30,7 @@ def _answers_refusals(handler: Callable) -> Callable:
     def wrapped(request: HttpRequest, *args, **kwargs):
         try:
             return handler(request, *args, **kwargs)
-        except query.Denied as denied:
+        except gate.Denied as denied:
             if denied.decision.hide_existence:
                 raise Http404 from None
             raise HttpError(403, denied.decision.reason) from None
@@ -55,6 +57,7 @@ class RowsQuery(Schema):
     cursor: str | None = None
     version: int | None = None
     purpose: str | None = None
+    agreement: int | None = Field(None, description="The agreement to read under (its number)")
 
 
 class ExportQuery(Schema):
@@ -65,12 +68,14 @@ class ExportQuery(Schema):
     bom: bool = False
     format: str | None = None
     purpose: str | None = None
+    agreement: int | None = None
 
 
 class SqlIn(Schema):
     sql: str
     limit: int | None = None
     purpose: str | None = None
+    agreement: int | None = None
 
 
 def _dataset(name: str) -> Dataset:
@@ -80,7 +85,7 @@ def _dataset(name: str) -> Dataset:
 
 @router.get("/datasets/{name}/rows", summary="Rows of a data resource's version")
 @_answers_refusals
-def rows(request: HttpRequest, name: str, q: Query[RowsQuery]):
+def rows(request: ApiRequest, name: str, q: Query[RowsQuery]):
     page = query.read(
         request.auth,
         _dataset(name),
@@ -92,6 +97,7 @@ def rows(request: HttpRequest, name: str, q: Query[RowsQuery]):
         cursor=q.cursor,
         facets=q.facet,
         purpose=q.purpose,
+        agreement=q.agreement,
     )
     if page["next_cursor"]:
         params = request.GET.copy()
@@ -104,8 +110,14 @@ def rows(request: HttpRequest, name: str, q: Query[RowsQuery]):
 
 @router.post("/sql", summary="Run one read-only SELECT over data resources")
 @_answers_refusals
-def run_sql(request: HttpRequest, payload: SqlIn):
-    return sql.run(request.auth, payload.sql, limit=payload.limit, purpose=payload.purpose)
+def run_sql(request: ApiRequest, payload: SqlIn):
+    return sql.run(
+        request.auth,
+        payload.sql,
+        limit=payload.limit,
+        purpose=payload.purpose,
+        agreement=payload.agreement,
+    )
 
 
 def _streamed(export: exports.Export) -> StreamingHttpResponse:
@@ -116,7 +128,7 @@ def _streamed(export: exports.Export) -> StreamingHttpResponse:
     return response
 
 
-def _export(request: HttpRequest, name: str, fmt: str, q: ExportQuery) -> StreamingHttpResponse:
+def _export(request: ApiRequest, name: str, fmt: str, q: ExportQuery) -> StreamingHttpResponse:
     return _streamed(
         exports.export(
             request.auth,
@@ -128,19 +140,20 @@ def _export(request: HttpRequest, name: str, fmt: str, q: ExportQuery) -> Stream
             sort=q.sort,
             bom=q.bom,
             purpose=q.purpose,
+            agreement=q.agreement,
         )
     )
 
 
 @router.get("/datasets/{name}/export.{fmt}", summary="Export rows (csv, json, ndjson, …)")
 @_answers_refusals
-def export_as(request: HttpRequest, name: str, fmt: str, q: Query[ExportQuery]):
+def export_as(request: ApiRequest, name: str, fmt: str, q: Query[ExportQuery]):
     return _export(request, name, fmt, q)
 
 
 @router.get("/datasets/{name}/export", summary="Export rows, format by ?format=")
 @_answers_refusals
-def export_by_param(request: HttpRequest, name: str, q: Query[ExportQuery]):
+def export_by_param(request: ApiRequest, name: str, q: Query[ExportQuery]):
     return _export(request, name, q.format or "csv", q)
 
 
@@ -148,5 +161,13 @@ def export_by_param(request: HttpRequest, name: str, q: Query[ExportQuery]):
     "/datasets/{name}/versions/{number}/download", summary="Download a whole version (Parquet)"
 )
 @_answers_refusals
-def download(request: HttpRequest, name: str, number: int, purpose: str | None = None):
-    return _streamed(exports.download(request.auth, _dataset(name), number, purpose=purpose))
+def download(
+    request: ApiRequest,
+    name: str,
+    number: int,
+    purpose: str | None = None,
+    agreement: int | None = None,
+):
+    return _streamed(
+        exports.download(request.auth, _dataset(name), number, purpose=purpose, agreement=agreement)
+    )

@@ -29,8 +29,9 @@ from django.utils.translation import gettext as _
 from gongshu.catalog import services as catalog
 from gongshu.catalog.models import Dataset
 from gongshu.engine import storage
+from gongshu.policy import events
 from gongshu.privacy import services as privacy
-from gongshu.tabular import masked_copies
+from gongshu.tabular import tasks
 from gongshu.tabular.ingest import IngestError, formats, pipeline
 from gongshu.tabular.ingest.validate import normalise_schema
 from gongshu.tabular.models import Ingest, IngestStatus, Version
@@ -102,6 +103,7 @@ def start_ingest(
             raise
         name, path = upload.name or "upload", target
     else:
+        assert server_path is not None  # exactly one of the two, checked above
         path = Path(server_path).resolve()
         if not path.is_file():
             raise ValidationError({"file": _("No file at %(path)s.") % {"path": path}})
@@ -119,9 +121,7 @@ def start_ingest(
 
 
 def enqueue_ingest(ingest: Ingest) -> Ingest:
-    from gongshu.tabular.tasks import run_ingest_task
-
-    result = run_ingest_task.enqueue(ingest.id)
+    result = tasks.run_ingest_task.enqueue(ingest.id)
     # The immediate backend has already run it; do not overwrite what it recorded.
     Ingest.objects.filter(pk=ingest.pk).update(task_id=str(result.id))
     ingest.refresh_from_db()
@@ -250,7 +250,6 @@ def _after_publish(version: Version, source: Path, recorder: _Recorder) -> None:
     """What follows a published version. The version is readable by now, so nothing here
     may fail the ingest: a failure is logged and the version stands."""
     try:
-        masked_copies.version_published(version)
         if not version.source_sha256:
             # A server file was not hashed on the way in. Its hash only lets a later upload
             # of the same bytes be recognised before conversion (the Parquet's hash already
@@ -316,6 +315,8 @@ def _publish(
             catalog.replace_fields(dataset, outcome.table_schema["fields"])
             if then is not None:
                 then(version)
+            # Its masked copies follow once the version is committed (tabular/masked_copies.py).
+            events.emit(events.VersionPublished(version_id=version.pk, dataset_id=dataset.pk))
             # Last: the file is in place before the commit, so no reader sees a row
             # without its file.
             placed = not storage.version_path(outcome.sha256).exists()

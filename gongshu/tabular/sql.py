@@ -11,6 +11,7 @@ DuckDB executes exactly what was validated. Rows are capped and time is bounded.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import json
 import math
@@ -25,12 +26,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from sqlglot import exp
 
-from gongshu.access import gate
+from gongshu import gate
 from gongshu.catalog.models import Dataset
 from gongshu.engine import limits
 from gongshu.engine.duck import Engine, QueryTimeout
 from gongshu.policy.sql import ident
-from gongshu.tabular import query
 
 _FORBIDDEN_NODES = tuple(
     getattr(exp, name)
@@ -132,17 +132,32 @@ def _unknown(name: str) -> ValidationError:
     )
 
 
-def _open_all(caller, names: list[str], purpose: str | None) -> dict[str, query.Source]:
-    sources: dict[str, query.Source] = {}
+def _lease_all(
+    stack: contextlib.ExitStack,
+    caller,
+    names: list[str],
+    purpose: str | None,
+    agreement: int | None,
+    sql: str,
+) -> dict[str, gate.Lease]:
+    leases: dict[str, gate.Lease] = {}
     for name in names:
         match = _NAME_AT_VERSION.match(name.lower())
         dataset = match and Dataset.objects.filter(name=match["name"]).first()
-        if not dataset:
+        if not match or not dataset:
             raise _unknown(name)
         number = int(match["version"]) if match["version"] else None
         try:
-            source = query.open(caller, dataset, gate.Action.QUERY, version=number, purpose=purpose)
-        except query.Denied as denied:
+            lease = gate.read(
+                caller,
+                dataset,
+                gate.Action.QUERY,
+                version=number,
+                purpose=purpose,
+                agreement=agreement,
+                query=sql,
+            )
+        except gate.Denied as denied:
             # A resource the caller may not know of reads exactly like one that is absent.
             if denied.decision.hide_existence:
                 raise _unknown(name) from None
@@ -151,8 +166,8 @@ def _open_all(caller, names: list[str], purpose: str | None) -> dict[str, query.
             raise _refuse(
                 _("%(name)s has no version %(number)s.") % {"name": name, "number": number}
             ) from None
-        sources[name] = source
-    return sources
+        leases[name] = stack.enter_context(lease)
+    return leases
 
 
 def jsonable(value: object) -> object:
@@ -176,14 +191,38 @@ def jsonable(value: object) -> object:
     return value
 
 
-def run(caller, sql: str, *, limit: int | None = None, purpose: str | None = None) -> dict:
+def run(
+    caller,
+    sql: str,
+    *,
+    limit: int | None = None,
+    purpose: str | None = None,
+    agreement: int | None = None,
+) -> dict:
     max_rows = limits.sql_max_rows()
     limit = limits.sql_row_limit() if limit is None else limit
     if not 1 <= limit <= max_rows:
         raise ValidationError({"limit": _("Use a limit from 1 to %(max)d.") % {"max": max_rows}})
     tree, names = check(sql)
-    sources = _open_all(caller, names, purpose)
+    with contextlib.ExitStack() as stack:
+        leases = _lease_all(stack, caller, names, purpose, agreement, sql)
+        # The answer is cut to the rows left under every agreement it reads.
+        for lease in leases.values():
+            limit = min(limit, lease.take_rows(limit))
+        answer = _execute(tree, leases, limit)
+        size = answer.pop("_bytes")
+        for lease in leases.values():
+            lease.sent(rows=answer["row_count"], bytes=size)
+        notices = [n for n in (lease.cut_notice() for lease in leases.values()) if n]
+        answer["quota_notice"] = notices[0] if notices else None
+    return answer
+
+
+def _execute(tree: exp.Query, leases: dict[str, gate.Lease], limit: int) -> dict:
+    sources = {name: lease.source for name, lease in leases.items()}
     timeout = limits.query_timeout_s()
+    rows: list[tuple] = []
+    columns: list[dict] = []
     with Engine([s.path for s in sources.values()]) as engine:
         for name, source in sources.items():
             engine.con.execute(f"CREATE TEMP VIEW {ident(name)} AS {source.view_sql()}")
@@ -193,7 +232,6 @@ def run(caller, sql: str, *, limit: int | None = None, purpose: str | None = Non
                     min(limit + 1, 10_000)
                 )
                 columns = [{"name": f.name, "type": str(f.type)} for f in reader.schema]
-                rows: list[list] = []
                 for batch in reader:
                     # By column, since a query may name two columns alike.
                     rows.extend(zip(*(c.to_pylist() for c in batch.columns), strict=True))
@@ -215,22 +253,12 @@ def run(caller, sql: str, *, limit: int | None = None, purpose: str | None = Non
             raise _refuse(message) from None
     truncated = len(rows) > limit
     shown = [[jsonable(v) for v in row] for row in rows[:limit]]
-    size = len(json.dumps(shown, ensure_ascii=False).encode())
-    for source in sources.values():
-        gate.record_read(
-            caller,
-            source.dataset,
-            source.decision,
-            version=source.version.number,
-            rows=len(shown),
-            bytes_returned=size,
-            query=sql,
-        )
     return {
         "columns": columns,
         "rows": shown,
-        "row_count": min(len(rows), limit),
+        "row_count": len(shown),
         "truncated": truncated,
         "limit": limit,
         "tables": [{"name": n, "version": s.version.number} for n, s in sources.items()],
+        "_bytes": len(json.dumps(shown, ensure_ascii=False).encode()),
     }

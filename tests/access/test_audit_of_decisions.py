@@ -1,6 +1,7 @@
-"""Every gate decision and every read lands in the hash-chained audit log: who, which
+"""Every refusal and every read lands in the hash-chained audit log: who, which
 organization, resource, version, channel, purpose, agreement, rows, bytes, query hash,
-allowed or denied and why; and the chain still verifies afterwards."""
+allowed or denied and why — one entry per read, written by its lease — and the chain
+still verifies afterwards."""
 
 from __future__ import annotations
 
@@ -19,17 +20,17 @@ def test_decisions_and_reads_are_audited(db, client):
     client.force_login(built.users["enterprise"])
     assert client.get(f"/api/v1/datasets/{dataset.name}/rows").status_code == 403
 
-    decisions = list(AuditEvent.objects.filter(action="access.read").order_by("seq"))
-    allowed, denied = decisions
-    assert allowed.actor_username == "research_agreement"
-    assert allowed.organization == "w-research_agreement"
-    assert allowed.details["allowed"] is True
-    assert allowed.details["agreement"] == agreement.pk
-    assert allowed.details["channel"] == "opening"
-    assert allowed.details["purpose"] == "public_welfare"
+    [denied] = AuditEvent.objects.filter(action="access.read")
+    assert denied.actor_username == "enterprise"
     assert denied.details["allowed"] is False and "apply" in denied.details["reason"].lower()
 
-    read = AuditEvent.objects.get(action="data.read")
+    [read] = AuditEvent.objects.filter(action="data.read")  # one entry for the allowed read
+    assert read.actor_username == "research_agreement"
+    assert read.organization == "w-research_agreement"
+    assert read.details["allowed"] is True
+    assert read.details["agreement"] == agreement.pk
+    assert read.details["channel"] == "opening"
+    assert read.details["purpose"] == "public_welfare"
     assert read.details["rows"] == 5 and read.details["bytes"] > 0
     assert read.details["version"] == "1" and len(read.details["query_hash"]) == 64
     assert read.resource == f"dataset:{dataset.name}"

@@ -1,14 +1,17 @@
-"""Fails when an endpoint is added without being classified: every operation of the API
-is either a data read (and calling it must reach the gate) or on the list of endpoints
-that return no table data. A new data endpoint that skips the gate fails here."""
+"""Fails when an endpoint is added without being classified: every operation of the API,
+every CKAN action and every portal page is either a data read (and calling it must reach
+the gate) or on the list of those that return no table data. A new data endpoint that
+skips the gate fails here."""
 
 from __future__ import annotations
 
 import pytest
-from django.urls import get_resolver
+from django.urls import get_resolver, reverse
 
-from gongshu.access import gate
+from gongshu import gate
 from gongshu.api import api
+from gongshu.interop.ckan.actions import ACTIONS
+from gongshu.gate import decide, lease
 from tests.tabular.factories import TRAFFIC, make_version
 
 # Paths whose answers carry table data; each must ask the gate.
@@ -18,14 +21,15 @@ DATA_READS = {
     ("GET", "/datasets/{name}/export.{fmt}"),
     ("GET", "/datasets/{name}/export"),
     ("GET", "/datasets/{name}/versions/{number}/download"),
-    # Version metadata carries the profile (top values): gated like data.
-    ("GET", "/datasets/{name}/versions"),
+    # A version's metadata carries its profile (top values): read under a lease.
     ("GET", "/datasets/{name}/versions/{number}"),
 }
 # Paths that return no table data (metadata, identity, workflow, the audit log).
 NOT_DATA = {
     ("GET", "/datasets"),
     ("GET", "/datasets/{name}"),
+    # The list is metadata only; profiles come one version at a time (DATA_READS).
+    ("GET", "/datasets/{name}/versions"),
     ("POST", "/datasets"),
     ("PATCH", "/datasets/{name}"),
     ("POST", "/datasets/{name}/publish"),
@@ -97,12 +101,87 @@ def test_every_api_operation_is_classified():
     assert not (DATA_READS & NOT_DATA)
 
 
-def test_the_portal_has_no_data_view():
-    """The portal shows metadata only; a page serving data must be added to DATA_READS
-    (and go through the gate) — this test lists the portal's URL names to catch it."""
-    names = sorted(n for n in get_resolver().reverse_dict if isinstance(n, str))
-    data_like = [n for n in names if any(w in n for w in ("rows", "export", "download", "sql"))]
-    assert not data_like, data_like
+CKAN_DATA_READS = {"datastore_search", "datastore_search_sql"}
+CKAN_NOT_DATA = {
+    "status_show",
+    "package_list",
+    "package_search",
+    "package_show",
+    "organization_list",
+    "organization_show",
+    "group_list",
+    "tag_list",
+    "resource_show",
+}
+# Portal pages (URL names) that show data: each asks the gate, with these query strings.
+PORTAL_DATA_READS = {"dataset": "?chart=speed"}
+PORTAL_NOT_DATA = {
+    "home", "search", "apply", "login", "logout", "applications", "application", "withdraw",
+    "inbox", "review", "workspace", "dataset-new", "manage", "dataset-edit", "publish",
+    "upload", "privacy", "ingest", "account", "token-revoke", "notifications-read",
+    "dashboard", "audit",
+}  # fmt: skip
+
+
+def test_every_ckan_action_is_classified():
+    unclassified = set(ACTIONS) - CKAN_DATA_READS - CKAN_NOT_DATA
+    assert not unclassified, f"classify these CKAN actions: {sorted(unclassified)}"
+    assert not (CKAN_DATA_READS & CKAN_NOT_DATA)
+
+
+def _portal_names() -> set[str]:
+    return {
+        name
+        for name in get_resolver("gongshu.portal.urls").reverse_dict
+        if isinstance(name, str)
+    }
+
+
+def test_every_portal_page_is_classified():
+    unclassified = _portal_names() - set(PORTAL_DATA_READS) - PORTAL_NOT_DATA
+    assert not unclassified, f"classify these portal pages: {sorted(unclassified)}"
+
+
+def _refusing_gate(monkeypatch) -> list:
+    asked: list = []
+
+    def refuse(caller, ds, action, *, purpose=None, agreement=None):
+        asked.append((ds.name, action))
+        return gate.Decision(allowed=False, reason="No.", hide_existence=False)
+
+    # gate.read decides through the lease module's binding of authorize; patch it, and
+    # the decide module's own for a read that asks for a Decision without a lease.
+    monkeypatch.setattr(lease, "authorize", refuse)
+    monkeypatch.setattr(decide, "authorize", refuse)
+    return asked
+
+
+@pytest.mark.parametrize("action", sorted(CKAN_DATA_READS))
+def test_every_ckan_data_action_asks_the_gate(client, make_dataset, monkeypatch, action):
+    dataset = make_dataset(name="gated")
+    make_version(dataset, TRAFFIC)
+    asked = _refusing_gate(monkeypatch)
+    resource_id = f"{dataset.uid}-v1"
+    params = (
+        {"resource_id": resource_id}
+        if action == "datastore_search"
+        else {"sql": f'SELECT * FROM "{resource_id}"'}
+    )
+    response = client.get(f"/api/3/action/{action}", params)
+    assert asked, f"{action} answered {response.status_code} without asking the gate"
+    assert response.status_code in (403, 404, 409)
+    assert response.json()["success"] is False
+
+
+@pytest.mark.parametrize("name", sorted(PORTAL_DATA_READS))
+def test_every_portal_data_page_asks_the_gate(client, make_dataset, monkeypatch, name):
+    dataset = make_dataset(name="gated")
+    make_version(dataset, TRAFFIC)
+    asked = _refusing_gate(monkeypatch)
+    url = reverse(f"portal:{name}", kwargs={"name": dataset.name}) + PORTAL_DATA_READS[name]
+    response = client.get(url)
+    assert asked, f"portal page {name} answered {response.status_code} without asking the gate"
+    assert b"No." in response.content  # the refusal is shown, not data
 
 
 def _concrete(method: str, path: str, name: str) -> tuple[str, str, dict]:
@@ -115,15 +194,7 @@ def _concrete(method: str, path: str, name: str) -> tuple[str, str, dict]:
 def test_every_data_read_asks_the_gate(client, make_dataset, monkeypatch, method, path):
     dataset = make_dataset(name="gated")
     make_version(dataset, TRAFFIC)
-    asked = []
-
-    def refuse(caller, ds, action, purpose=None):
-        asked.append((ds.name, action))
-        return gate.Decision(allowed=False, reason="No.", hide_existence=False)
-
-    monkeypatch.setattr(gate, "authorize", refuse)
-    # ingest_api imported authorize by name; patch that binding too.
-    monkeypatch.setattr("gongshu.tabular.ingest_api.authorize", refuse)
+    asked = _refusing_gate(monkeypatch)
     method, url, body = _concrete(method, path, dataset.name)
     response = (
         client.post(url, body, content_type="application/json")

@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from gongshu.access import gate
 from gongshu.access.models import DailyUsage
 from tests.access import world as w
+from tests.reads import allowed, read_once, refusal
 
 LIMIT = 7
 READERS = 24
@@ -32,7 +32,7 @@ def test_concurrent_reads_never_overrun_the_daily_quota():
 
     def read(_n: int) -> bool:
         try:
-            return gate.authorize(user, dataset, gate.Action.READ).allowed
+            return allowed(user, dataset)
         finally:
             connection.close()
 
@@ -40,7 +40,7 @@ def test_concurrent_reads_never_overrun_the_daily_quota():
         outcomes = list(pool.map(read, range(READERS)))
     assert outcomes.count(True) == LIMIT
     assert DailyUsage.objects.get(agreement=agreement).calls == LIMIT
-    refused = gate.authorize(user, dataset, gate.Action.READ)
+    refused = refusal(user, dataset)
     assert not refused.allowed and "7 calls a day" in refused.reason
 
 
@@ -52,8 +52,9 @@ def test_quota_left_counts_down(db):
     built.agreements["research_agreement"].delete()
     reviewer = type(user).objects.get(username="w-reviewer")
     w.agreement(user, "opening", [dataset], reviewer, start=timezone.localdate(), calls_per_day=2)
-    lefts = [gate.authorize(user, dataset, gate.Action.READ).quota_left for _ in range(3)]
-    assert lefts == [1, 0, None]
+    lefts = [read_once(user, dataset).decision.quota_left for _ in range(2)]
+    assert lefts == [1, 0]
+    assert "2 calls a day" in refusal(user, dataset).reason
 
 
 def test_a_rows_per_day_limit_stops_reads_once_used(db, client):

@@ -8,10 +8,10 @@ import datetime as dt
 from django.core.management import call_command
 from django.utils import timezone
 
-from gongshu.access import gate
 from gongshu.billing import metering
 from gongshu.billing.models import DailyAggregate
 from tests.billing import factories as f
+from tests.reads import read_once
 
 
 def _snapshot():
@@ -24,8 +24,7 @@ def test_it_gives_the_same_numbers_when_run_twice(data_authority, transport_bure
     user = f.reader()
     agreement = f.agreement(user, dataset, plan)
     for rows in (3, 4, 5):
-        decision = gate.authorize(user, dataset, gate.Action.READ)
-        gate.record_read(user, dataset, decision, rows=rows, bytes_returned=rows * 10)
+        read_once(user, dataset, rows=rows, bytes=rows * 10)
     today = timezone.localdate()
     metering.aggregate(today, today)
     first = _snapshot()

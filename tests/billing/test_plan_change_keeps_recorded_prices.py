@@ -8,17 +8,16 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from gongshu.access import gate
 from gongshu.billing import services, statements
 from gongshu.billing.models import AgreementPlan, Frozen, UsageEvent
 from gongshu.orgs.principal import Principal
 from tests.billing import factories as f
+from tests.reads import read_once
 
 
 def _read(user, dataset, n: int) -> None:
     for _ in range(n):
-        decision = gate.authorize(user, dataset, gate.Action.READ)
-        gate.record_read(user, dataset, decision, rows=1, bytes_returned=1)
+        read_once(user, dataset, rows=1, bytes=1)
 
 
 def test_it_never_reprices_recorded_usage(data_authority, transport_bureau):

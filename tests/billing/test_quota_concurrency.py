@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
-from gongshu.access import gate
 from gongshu.billing.models import MonthlyQuota, UsageEvent
 from tests.billing import factories as f
+from tests.reads import allowed
 
 QUOTA = 6
 READERS = 20
@@ -25,10 +25,7 @@ def test_it_never_overruns_the_quota_under_concurrent_reads(data_authority, tran
 
     def read(_n: int) -> bool:
         try:
-            decision = gate.authorize(user, dataset, gate.Action.READ)
-            if decision.allowed:
-                gate.record_read(user, dataset, decision, rows=5, bytes_returned=50)
-            return decision.allowed
+            return allowed(user, dataset, rows=5, bytes=50)
         finally:
             connection.close()
 

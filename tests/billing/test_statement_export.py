@@ -11,9 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from gongshu.access import gate
 from gongshu.billing import statements
 from tests.billing import factories as f
+from tests.reads import read_once
 
 
 @pytest.fixture
@@ -23,8 +23,7 @@ def statement(data_authority, transport_bureau):
     user = f.reader()
     f.agreement(user, dataset, plan)
     for _ in range(7):
-        decision = gate.authorize(user, dataset, gate.Action.READ)
-        gate.record_read(user, dataset, decision, rows=2, bytes_returned=20)
+        read_once(user, dataset, rows=2, bytes=20)
     [made] = statements.issue_month(timezone.localdate())
     return made, user
 

@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from gongshu.access import gate
 from gongshu.billing import statements
 from gongshu.billing.models import Frozen, StatementLine
 from gongshu.orgs.principal import Principal
 from tests.billing import factories as f
+from tests.reads import read_once
 
 
 @pytest.fixture
@@ -22,8 +22,7 @@ def statement(data_authority, transport_bureau):
     user = f.reader()
     f.agreement(user, dataset, plan)
     for _ in range(3):
-        decision = gate.authorize(user, dataset, gate.Action.READ)
-        gate.record_read(user, dataset, decision, rows=1, bytes_returned=1)
+        read_once(user, dataset, rows=1, bytes=1)
     [made] = statements.issue_month(timezone.localdate())
     return made
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from gongshu.access import gate
 from gongshu.billing import statements
 from tests.billing import factories as f
+from tests.reads import read_once, refusal
 
 
 def test_it_bills_the_fee_and_the_overage(data_authority, transport_bureau):
@@ -22,10 +22,9 @@ def test_it_bills_the_fee_and_the_overage(data_authority, transport_bureau):
     f.agreement(user, dataset, plan)
     lefts = []
     for _ in range(5):
-        decision = gate.authorize(user, dataset, gate.Action.READ)
+        decision = read_once(user, dataset, rows=10, bytes=100).decision
         assert decision.allowed and decision.plan_id == plan.pk
         lefts.append(decision.quota_left)
-        gate.record_read(user, dataset, decision, rows=10, bytes_returned=100)
     assert lefts == [1, 0, 0, 0, 0]
     [statement] = statements.issue_month(timezone.localdate())
     amounts = [line.amount for line in statement.lines.all()]
@@ -40,6 +39,6 @@ def test_it_refuses_beyond_the_quota_without_an_overage_price(data_authority, tr
     )
     user = f.reader()
     f.agreement(user, dataset, plan)
-    assert gate.authorize(user, dataset, gate.Action.READ).allowed
-    refused = gate.authorize(user, dataset, gate.Action.READ)
+    read_once(user, dataset)
+    refused = refusal(user, dataset)
     assert not refused.allowed and "1 calls a month" in refused.reason

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from gongshu.access import gate
+from gongshu import gate
+from gongshu.gate import lease
 from tests.tabular.factories import make_version
 
 PAGES = {
@@ -109,11 +110,12 @@ def test_the_chart_asks_the_gate(client, make_dataset, monkeypatch):
     make_version(dataset, "SELECT i AS n FROM range(10) t(i)")
     asked = []
 
-    def refuse(caller, ds, action, purpose=None):
+    def refuse(caller, ds, action, *, purpose=None, agreement=None):
         asked.append(ds.name)
         return gate.Decision(allowed=False, reason="No.", hide_existence=False)
 
-    monkeypatch.setattr(gate, "authorize", refuse)
+    # gate.read decides through the lease module's binding of authorize.
+    monkeypatch.setattr(lease, "authorize", refuse)
     page = client.get(f"/datasets/{dataset.name}/", {"chart": "n"}).content.decode()
     assert asked == ["gated-chart"] and "No." in page
 

@@ -8,6 +8,7 @@ import hmac
 import duckdb
 import pytest
 
+from gongshu.gate import copies
 from gongshu.policy import masks
 from gongshu.privacy.services import tighten
 
@@ -133,7 +134,7 @@ def test_typed_dates_generalize_without_parsing_text_and_alike(kind, spec):
     assert all(fast == slow for fast, slow in rows) and rows[0][0] is not None
 
 
-# What every mask returned for these inputs when masked_copies.FORMAT took its value.
+# What every mask returned for these inputs when gate.copies.FORMAT took its value.
 # Masked copies keep those outputs: when this digest changes, old copies hold values the
 # masks no longer give, so bump FORMAT and record the new digest under it.
 OUTPUTS_AT_FORMAT = {1: "39f1c98d7c9e50ba8613f02062a5f806186cc38857e30743e21d1508c4fc6487"}
@@ -153,8 +154,6 @@ TYPED = {"DATE": "DATE '1961-02-28'", "TIMESTAMP": "TIMESTAMP '2001-07-04 23:59:
 
 
 def test_mask_outputs_are_those_masked_copies_were_written_with(settings):
-    from gongshu.tabular import masked_copies
-
     settings.SECRET_KEY = "a-fixed-key-for-the-mask-fingerprint-" + "k" * 20
     outputs = []
     for spec in FINGERPRINT_SPECS:
@@ -165,7 +164,7 @@ def test_mask_outputs_are_those_masked_copies_were_written_with(settings):
                 duckdb.connect().execute(f"SELECT {expr} FROM (SELECT {literal} AS v)").fetchall()
             )
     digest = hashlib.sha256(repr(outputs).encode()).hexdigest()
-    assert OUTPUTS_AT_FORMAT.get(masked_copies.FORMAT) == digest, (
+    assert OUTPUTS_AT_FORMAT.get(copies.FORMAT) == digest, (
         "a mask now returns other values than the masked copies on disk hold: bump "
-        "masked_copies.FORMAT and record this digest under the new number: " + digest
+        "gate.copies.FORMAT and record this digest under the new number: " + digest
     )

@@ -10,13 +10,16 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 
-from gongshu.access import gate
+from gongshu import gate
 from gongshu.audit.models import AuditEvent
 from gongshu.catalog import services as catalog
 from gongshu.demo.generated import write_population_services
+from gongshu.gate import copies
+from gongshu.gate import lease as gate_lease
+from gongshu.policy.decision import Decision
 from gongshu.privacy import services as privacy
 from gongshu.privacy.models import Scan, ScanStatus
-from gongshu.tabular import masked_copies, query
+from gongshu.tabular import kanon, masked_copies
 from gongshu.tabular import services as tabular
 from tests.tabular import exported
 
@@ -113,12 +116,18 @@ def under_agreement(population, monkeypatch):
         privacy.default_masks(dataset, "opening", agreement_id=5), {}, agreement_id=5
     )
 
-    def authorize(caller, ds, action, purpose=None):
-        return gate.Decision(allowed=True, reason="Agreement #5.", masks=masks, agreement_id=5)
+    def authorize(caller, ds, action, *, purpose=None, agreement=None):
+        return Decision(allowed=True, reason="Agreement #5.", masks=masks, agreement_id=5)
 
-    monkeypatch.setattr(gate, "authorize", authorize)
-    monkeypatch.setattr(gate, "record_read", lambda *a, **k: None)
+    # The (made-up) agreement #5 allows every read; its reads are counted nowhere.
+    monkeypatch.setattr(gate_lease, "authorize", authorize)
+    monkeypatch.setattr(gate_lease.Lease, "close", lambda self: None)
     return dataset, source, masks
+
+
+def _gated(dataset) -> gate.Source:
+    with gate.read(None, dataset, gate.Action.READ, query="test") as lease:
+        return lease.source
 
 
 def _values(client, read: str, tmp_path) -> list[dict]:
@@ -145,10 +154,10 @@ def test_no_read_path_returns_a_raw_id_number_phone_or_name(
     dataset, source, masks = under_agreement
     assert masks["身份证号"] == {"kind": "hash", "scope": "5"}
     if copy:  # the copy for the (made-up) agreement #5, read by every path below
-        opened = query.open(None, dataset, gate.Action.READ)
+        opened = _gated(dataset)
         assert opened.copy is None
-        masked_copies.write(opened.version, "5", masked_copies.spec_of(opened))
-        assert query.open(None, dataset, gate.Action.READ).copy is not None
+        masked_copies.write(opened.version, "5", copies.spec_of(opened))
+        assert _gated(dataset).copy is not None
     for read in READS:
         _check_masked(_values(client, read, tmp_path), source)
 
@@ -169,14 +178,15 @@ def _check_masked(records: list[dict], source) -> None:
     assert not any(raw in everything for raw in raw_ids)
 
 
-def test_a_k_anonymity_check_reports_the_smallest_group(population):
+def test_a_k_anonymity_check_reports_the_smallest_group(population, staff_user):
     dataset, _source = population
-    raw = privacy.k_anonymity(dataset, ["性别", "出生日期", "行政区划代码"], 5, masked=False)
+    quasi = ["性别", "出生日期", "行政区划代码"]
+    raw = kanon.k_anonymity(staff_user, dataset, quasi, 5, masked=False)
     assert raw.smallest_group == 1 and raw.rows_at_risk > 150
     privacy.set_tag(
         dataset.fields.get(name="出生日期"),
         actor=None,
         release_mask={"kind": "generalize", "to": "age_band", "width": 20},
     )
-    coarse = privacy.k_anonymity(dataset, ["性别", "出生日期", "行政区划代码"], 5)
+    coarse = kanon.k_anonymity(staff_user, dataset, quasi, 5)
     assert coarse.rows_at_risk < raw.rows_at_risk and coarse.rows == ROWS

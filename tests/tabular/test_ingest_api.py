@@ -46,9 +46,9 @@ def test_it_accepts_an_upload_and_shows_its_progress_and_version(
     versions = staff_client.get(f"/api/v1/datasets/{dataset.name}/versions").json()
     assert [(v["number"], v["rows"], v["is_current"]) for v in versions] == [(1, 3, True)]
     assert versions[0]["table_schema"]["fields"][1] == {"name": "name", "type": "string"}
-    assert versions[0]["profile"]["columns"]["amount"]["nulls"] == 1
     one = staff_client.get(f"/api/v1/datasets/{dataset.name}/versions/1").json()
     assert one["sha256"] == versions[0]["sha256"]
+    assert one["profile"]["columns"]["amount"]["nulls"] == 1
 
 
 def test_it_switches_the_current_version(immediate_tasks, staff_client, dataset):
@@ -205,3 +205,98 @@ def test_what_follows_publishing_never_fails_a_published_ingest(dataset, tmp_pat
     result = ingest(dataset, source)
     assert result.status == "succeeded" and result.version.is_current
     assert result.version.source_sha256 == ""
+
+
+# --- the profile is data: read under the gate's lease ---------------------------------
+
+PEOPLE = (
+    "id,性别,score,grade\n"
+    "1,女,10,A\n2,男,99,B\n3,女,20,A\n4,男,95,C\n5,女,30,B\n6,男,90,C\n7,男,80,C\n"
+)
+
+
+def _values(profile: dict | None) -> list:
+    """Every min, max, mean and top value a profile gives away."""
+    found = []
+    for column in ((profile or {}).get("columns") or {}).values():
+        found += [column.get("min"), column.get("max"), column.get("mean")]
+        found += [top["value"] for top in column.get("top", [])]
+    return [v for v in found if v is not None]
+
+
+def test_staff_outside_the_provider_get_no_values_of_a_core_resource(
+    immediate_tasks, staff_client, make_dataset, tmp_path
+):
+    from tests.tabular.ingest_support import ingest, write
+
+    core = make_dataset(
+        name="core-people",
+        level="core",
+        general_sublevel=None,
+        opening_attribute="not_open",
+        sharing_attribute="not_shared",
+    )
+    ingest(core, write(tmp_path, "a.csv", PEOPLE))
+    ingest(core, write(tmp_path, "b.csv", PEOPLE + "8,女,40,A\n"))
+    assert _values(Version.objects.get(dataset=core, number=1).profile)  # stored, not shown
+
+    switched = staff_client.post(f"/api/v1/datasets/{core.name}/versions/1/make-current")
+    assert switched.status_code == 200 and switched.json()["is_current"] is True
+    assert switched.json()["profile"] is None
+    one = staff_client.get(f"/api/v1/datasets/{core.name}/versions/1")
+    assert one.status_code == 200 and one.json()["profile"] is None
+    listed = staff_client.get(f"/api/v1/datasets/{core.name}/versions").json()
+    assert [v["profile"] for v in listed] == [None, None]
+    for body in (switched.content, one.content):
+        text = body.decode()
+        assert '"min"' not in text and '"top"' not in text and "男" not in text
+
+
+def test_the_profile_of_a_row_filtered_caller_counts_only_its_rows(
+    immediate_tasks, make_dataset, tmp_path
+):
+    import datetime as dt
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from gongshu.access.models import Agreement
+    from gongshu.policy import odrl
+    from tests.access import world as w
+    from tests.billing import factories as f
+    from tests.tabular.ingest_support import ingest, write
+
+    dataset = make_dataset(name="people", opening_attribute="conditional")
+    ingest(dataset, write(tmp_path, "p.csv", PEOPLE))
+    stored = Version.objects.get(dataset=dataset).profile
+    assert stored["rows"] == 7 and stored["columns"]["score"]["max"] == "99"
+
+    user = f.reader()
+    reviewer = f.reader("rev", "government")
+    start = timezone.localdate() - dt.timedelta(days=1)
+    agreement: Agreement = w.agreement(user, "opening", [dataset], reviewer, start=start)
+    agreement.policy = odrl.build(
+        uid=f"urn:gongshu:agreement:{agreement.pk}",
+        assigner=f"urn:gongshu:org:{dataset.provider.code}",
+        assignee=f"urn:gongshu:org:{agreement.organization.code}",
+        targets=[(odrl.dataset_urn(dataset), [])],
+        purpose=agreement.purpose,
+        start=start,
+        end=agreement.valid_until,
+        row_filter={"field": "性别", "op": "eq", "value": "女"},
+    )
+    agreement.save()
+    client = Client()
+    client.force_login(user)
+
+    body = client.get(f"/api/v1/datasets/{dataset.name}/versions/1").json()
+    profile = body["profile"]
+    assert profile["rows"] == 3
+    score = profile["columns"]["score"]
+    assert (score["min"], score["max"], score["nulls"]) == ("10", "30", 0)
+    assert score["mean"] == 20
+    grade = profile["columns"]["grade"]
+    assert {t["value"]: t["count"] for t in grade["top"]} == {"A": 2, "B": 1}
+    assert "C" not in _values(profile) and "99" not in _values(profile)
+    [listed] = client.get(f"/api/v1/datasets/{dataset.name}/versions").json()
+    assert listed["profile"] is None  # the list is metadata; profiles are read one by one

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -15,15 +16,19 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
 
-from gongshu.access import gate
 from gongshu.access import services as access
 from gongshu.access.models import Agreement
 from gongshu.catalog import services as catalog
 from gongshu.engine import storage
+from gongshu.gate import copies
+from gongshu.gate.source import ROW_ID, Source
 from gongshu.orgs.models import Organization
 from gongshu.orgs.principal import Principal
+from gongshu.policy import masks
+from gongshu.policy.decision import Decision
 from gongshu.privacy import services as privacy
-from gongshu.tabular import masked_copies, query
+from gongshu.tabular import masked_copies
+from gongshu.tabular import services as tabular
 from tests.tabular import exported
 from tests.tabular.factories import make_version
 
@@ -109,8 +114,6 @@ def _run_queued() -> int:
 
 
 def _ingest_a_second_version(dataset, tmp_path):
-    from gongshu.tabular import services as tabular
-
     source = tmp_path / "people-v2.csv"
     duckdb.connect().execute(f"COPY ({PEOPLE} LIMIT 100) TO '{source}' (HEADER)")
     ingest = tabular.run_ingest(tabular.start_ingest(dataset, server_path=source).pk)
@@ -127,14 +130,14 @@ def _copies() -> list:
 def selects(monkeypatch):
     """The SQL of every gated SELECT a read builds, to see which file it reads."""
     seen: list[str] = []
-    original = query.Source.select
+    original = Source.select
 
     def spy(self, *, row_id=True):
         sql, values = original(self, row_id=row_id)
         seen.append(sql)
         return sql, values
 
-    monkeypatch.setattr(query.Source, "select", spy)
+    monkeypatch.setattr(Source, "select", spy)
     return seen
 
 
@@ -169,10 +172,12 @@ def _records(client, read: str, tmp_path) -> list[dict]:
 
 
 def test_every_read_path_returns_the_same_values_from_the_copy(
-    login, researcher, agreement, tmp_path, selects
+    login, researcher, agreement, tmp_path, selects, django_capture_on_commit_callbacks
 ):
     client = login(researcher)
-    in_query = {read: _records(client, read, tmp_path) for read in READS}
+    # Reads run in autocommit: what follows them (CopyWanted) runs once each is done.
+    with django_capture_on_commit_callbacks(execute=True):
+        in_query = {read: _records(client, read, tmp_path) for read in READS}
     assert not _copies() and not any("/masked/" in sql for sql in selects)
     assert _run_queued() == 1  # one copy for the Decision, requested by the first read
     (copy,) = _copies()
@@ -198,24 +203,31 @@ def test_the_copy_holds_the_masked_columns_and_the_version_row_numbers(agreement
     assert copy.parent == storage.masked_scope_dir(version.sha256, str(agreement.pk))
     con = duckdb.connect()
     names = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM '{copy}'").fetchall()]
-    assert names == [*FIELDS, query.ROW_ID]
+    assert names == [*FIELDS, ROW_ID]
     raw = con.execute(
-        f"SELECT max(length(id_number)), min({query.ROW_ID}), count(*) FROM '{copy}'"
+        f"SELECT max(length(id_number)), min({ROW_ID}), count(*) FROM '{copy}'"
     ).fetchone()
     assert raw == (64, 0, 160)  # ids hashed; row 0 (id 1, Huangpu) kept; Xuhui filtered out
 
 
-def test_a_burst_of_reads_requests_the_copy_once(login, researcher, agreement):
+def test_a_burst_of_reads_requests_the_copy_once(
+    login, researcher, agreement, django_capture_on_commit_callbacks
+):
     client = login(researcher)
-    for _ in range(4):
-        assert client.get(f"{BASE}/rows").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(4):
+            assert client.get(f"{BASE}/rows").status_code == 200
     assert DBTaskResult.objects.count() == 1
 
 
-def test_a_cursor_issued_before_the_copy_keeps_working_after_it(login, researcher, agreement):
+def test_a_cursor_issued_before_the_copy_keeps_working_after_it(
+    login, researcher, agreement, django_capture_on_commit_callbacks
+):
     client = login(researcher)
-    everything = client.get(f"{BASE}/rows", {"limit": 1000, "sort": "-born,id"}).json()["rows"]
-    first = client.get(f"{BASE}/rows", {"limit": 7, "sort": "-born,id"}).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        everything = client.get(f"{BASE}/rows", {"limit": 1000, "sort": "-born,id"}).json()
+        first = client.get(f"{BASE}/rows", {"limit": 7, "sort": "-born,id"}).json()
+    everything = everything["rows"]
     _run_queued()
     assert _copies()
     second = client.get(
@@ -348,15 +360,16 @@ def test_a_changed_tag_of_an_open_resource_has_its_public_copy_rebuilt(
 
 
 def test_a_copy_of_age_bands_is_not_read_in_the_next_year(
-    login, researcher, agreement, selects, monkeypatch
+    login, researcher, agreement, selects, monkeypatch, django_capture_on_commit_callbacks
 ):
     client = login(researcher)
-    monkeypatch.setattr(masked_copies.masks, "reference_year", lambda: 2026)
+    monkeypatch.setattr(masks, "reference_year", lambda: 2026)
     masked_copies.build_for_agreement(agreement.pk)
     (last_year,) = _copies()
-    monkeypatch.setattr(masked_copies.masks, "reference_year", lambda: 2027)
+    monkeypatch.setattr(masks, "reference_year", lambda: 2027)
     selects.clear()
-    rows = client.get(f"{BASE}/rows", {"limit": 1000, "sort": "id"}).json()["rows"]
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = client.get(f"{BASE}/rows", {"limit": 1000, "sort": "id"}).json()["rows"]
     assert not any(str(last_year) in sql for sql in selects)
     # Born 1960-03-02 (id 1): 66 in 2026, 67 in 2027 — the same band, the rows show 2027's.
     by_id = {row["id"]: row["born_text"] for row in rows}
@@ -380,9 +393,9 @@ def test_a_copy_of_age_bands_is_not_read_in_the_next_year(
 def test_a_new_secret_key_makes_every_copy_unusable(settings, people):
     version = people.versions.get()
     spec = {"fields": ["id"], "masks": {}, "row_filter": None}
-    before = masked_copies.path_of(version, "7", spec)
+    before = copies.path_of(version, "7", spec)
     settings.SECRET_KEY = "another-secret-key-" + "x" * 40
-    after = masked_copies.path_of(version, "7", spec)
+    after = copies.path_of(version, "7", spec)
     assert before != after
     assert settings.SECRET_KEY not in after.name and "another" not in after.name
 
@@ -424,9 +437,12 @@ def open_people(make_dataset):
     return dataset
 
 
-def test_open_reads_of_masked_fields_get_a_public_copy(client, open_people, selects):
+def test_open_reads_of_masked_fields_get_a_public_copy(
+    client, open_people, selects, django_capture_on_commit_callbacks
+):
     url = "/api/v1/datasets/open-people/rows"
-    before = client.get(url, {"limit": 1000}).json()["rows"]
+    with django_capture_on_commit_callbacks(execute=True):
+        before = client.get(url, {"limit": 1000}).json()["rows"]
     assert _run_queued() == 1
     (copy,) = _copies()
     assert copy.parent.name == "public"
@@ -438,8 +454,8 @@ def test_open_reads_of_masked_fields_get_a_public_copy(client, open_people, sele
 
 def test_a_projection_alone_gets_no_copy(people):
     version = people.versions.get()
-    source = query.Source(people, version, gate.Decision(True, "fields", fields=("id", "name")))
-    assert source.restricted and masked_copies.attach(source) is source
+    source = Source(people, version, Decision(True, "fields", fields=("id", "name")))
+    assert source.restricted and copies.attach(source) is source
     assert not DBTaskResult.objects.exists()
 
 
@@ -502,3 +518,24 @@ def test_copies_of_the_current_version_or_used_lately_are_not_pruned(agreement, 
     _age_by_days(current, 30)
     assert masked_copies.prune_unused(people) == 0  # the current version's copy is read next
     assert current.is_file()
+
+
+def test_a_copy_that_could_not_be_requested_is_asked_for_again(
+    people, monkeypatch, django_capture_on_commit_callbacks
+):
+    version = people.versions.get()
+    spec = {"fields": ["id", "name"], "masks": {"name": {"kind": "null"}}, "row_filter": None}
+    marker = copies.marker(copies.path_of(version, copies.PUBLIC, spec))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the queue is down")
+
+    queue = SimpleNamespace(build_masked_copy=SimpleNamespace(enqueue=broken))
+    with monkeypatch.context() as patched:
+        patched.setattr(masked_copies, "tasks", queue)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert copies.want(version, copies.PUBLIC, spec)
+    assert not marker.exists() and not DBTaskResult.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert copies.want(version, copies.PUBLIC, spec)  # the claim was given up
+    assert marker.exists() and DBTaskResult.objects.count() == 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from gongshu import gate
+from gongshu.gate import lease
 from tests.tabular.factories import TRAFFIC, make_version
 
 
@@ -120,13 +122,17 @@ def test_a_hidden_dataset_reads_like_an_unknown_one(client, make_dataset):
 
 
 def test_a_dataset_the_caller_may_not_query_is_a_403(client, traffic, monkeypatch):
-    from gongshu.access import gate
+    asked = []
 
-    monkeypatch.setattr(
-        gate, "authorize", lambda *a, **k: gate.Decision(allowed=False, reason="No agreement.")
-    )
+    def refuse(caller, dataset, action, **_kwargs):
+        asked.append((dataset.name, action))
+        return gate.Decision(allowed=False, reason="No agreement.")
+
+    # gate.read decides through the lease module's binding of authorize.
+    monkeypatch.setattr(lease, "authorize", refuse)
     answer = refused(client, 'SELECT count(*) FROM "road-traffic"', status=403)
     assert answer["detail"] == "No agreement."
+    assert asked == [("road-traffic", gate.Action.QUERY)]
 
 
 def test_a_runaway_query_is_interrupted_and_the_server_carries_on(client, traffic, settings):

@@ -1,7 +1,8 @@
 """CKAN's DataStore reads, ``datastore_search`` and ``datastore_search_sql``, on the
-tabular engine. Both read only through ``tabular.query.open`` (directly, or inside
+tabular engine. Both read only under the gate's read lease (``gate.read`` here, or inside
 ``tabular.sql.run``), so the gate's Decision — fields, row filter, masks — is inside
-every query, and each read is recorded with ``gate.record_read`` like the rows API's."""
+every query, the page is cut to the rows the agreement leaves today, and the lease
+records each read once, like the rows API's."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from sqlglot import exp
 
-from gongshu.access import gate
+from gongshu import gate
 from gongshu.engine import limits
 from gongshu.engine.duck import Engine
 from gongshu.interop.ckan import mapping
@@ -131,13 +132,13 @@ def _order(call: Call, types: dict[str, str]) -> str:
         direction = words[1].upper() if len(words) > 1 else "ASC"
         if direction not in ("ASC", "DESC") or len(words) > 2:
             raise ValidationFailed({"sort": [_("Write sort as 'field' or 'field desc'.")]})
-        column = query.ROW_ID if name == "_id" else name
+        column = gate.ROW_ID if name == "_id" else name
         if name != "_id" and name not in types:
             raise ValidationFailed(
                 {"sort": [_('field "%(name)s" not in resource') % {"name": name}]}
             )
         terms.append(f"g.{ident(column)} {direction} NULLS LAST")
-    terms.append(f"g.{ident(query.ROW_ID)} ASC")
+    terms.append(f"g.{ident(gate.ROW_ID)} ASC")
     return ", ".join(terms)
 
 
@@ -154,19 +155,44 @@ def _links(call: Call, offset: int, limit: int) -> dict[str, str]:
     }
 
 
+def _query_params(call: Call, limit: int, offset: int) -> list:
+    """What the audit entry records of the search (as the caller gave it)."""
+    names = ("fields", "filters", "q", "sort")
+    return [*(call.structured(n) for n in names), limit, offset]
+
+
 def datastore_search(call: Call) -> dict[str, Any]:
     resource_id = call.required("resource_id")
     limit = call.integer("limit", DEFAULT_LIMIT, high=MAX_LIMIT)
     offset = call.integer("offset", 0)
     include_total = call.boolean("include_total", True)
     version = find_version(call, resource_id)
-    source = query.open(
+    with gate.read(
         call.principal,
         version.dataset,
         gate.Action.READ,
         version=version.number,
         purpose=call.text("purpose"),
-    )
+        query="ckan.datastore_search",
+        query_params=_query_params(call, limit, offset),
+    ) as lease:
+        result = _search(call, lease, resource_id, limit, offset, include_total)
+        lease.sent(rows=len(result["records"]), bytes=result.pop("_bytes"))
+        notice = lease.cut_notice()
+        if notice:
+            result["quota_notice"] = notice
+    return result
+
+
+def _search(
+    call: Call,
+    lease: gate.Lease,
+    resource_id: str,
+    limit: int,
+    offset: int,
+    include_total: bool,
+) -> dict[str, Any]:
+    source = lease.source
     with Engine.shared() as engine, engine.deadline(limits.query_timeout_s()):
         types = query.column_types(engine, source)
         shown = call.names("fields") or list(types)
@@ -180,29 +206,21 @@ def datastore_search(call: Call) -> dict[str, Any]:
         params.check_values(engine, types, spec)
         condition, condition_params = params.where(types, spec)
         text_condition, text_params = _full_text(call, types)
+        # The page is cut to the rows left of the agreement's daily quota.
+        page_limit = lease.take_rows(limit)
         inner, inner_params = source.select()
         where = f"FROM ({inner}) AS g WHERE {condition} AND {text_condition}"
         where_params = [*inner_params, *condition_params, *text_params]
         # Identifiers are quoted by ident() and every value is bound.
         rows = engine.con.execute(
-            f"SELECT {query.json_row(shown, types)}, g.{ident(query.ROW_ID)} {where}"
+            f"SELECT {query.json_row(shown, types)}, g.{ident(gate.ROW_ID)} {where}"
             f" ORDER BY {_order(call, types)} LIMIT ? OFFSET ?",
-            [*where_params, limit, offset],
+            [*where_params, page_limit, offset],
         ).fetchall()
         total = None
         if include_total:
             total = engine.con.execute(f"SELECT count(*) {where}", where_params).fetchall()[0][0]
     records = [{"_id": row_id + 1, **json.loads(row)} for row, row_id in rows]
-    gate.record_read(
-        call.principal,
-        version.dataset,
-        source.decision,
-        version=version.number,
-        rows=len(records),
-        bytes_returned=sum(len(row) for row, _id in rows),
-        query="ckan.datastore_search",
-        query_params=[[f.column, f.op, list(f.values)] for f in spec.filters],
-    )
     result: dict[str, Any] = {
         "resource_id": resource_id,
         "include_total": include_total,
@@ -213,6 +231,7 @@ def datastore_search(call: Call) -> dict[str, Any]:
         "limit": limit,
         "offset": offset,
         "_links": _links(call, offset, limit),
+        "_bytes": sum(len(row) for row, _id in rows),
     }
     if total is not None:
         result["total"] = total

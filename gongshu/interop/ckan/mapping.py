@@ -90,7 +90,7 @@ def organization_dict(org: Organization, *, package_count: int | None = None) ->
             {"key": "name_en", "value": org.name_en},
             {"key": "kind", "value": org.kind},
             {"key": "region", "value": org.region},
-            {"key": "parent", "value": org.parent.code if org.parent_id else ""},
+            {"key": "parent", "value": org.parent.code if org.parent else ""},
         ],
         "groups": [],
         "tags": [],

@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from ninja.errors import HttpError
 
+from gongshu import gate
 from gongshu.engine import limits
 from gongshu.engine.duck import QueryTimeout
 from gongshu.interop.ckan import envelope
@@ -21,7 +22,6 @@ from gongshu.interop.ckan.actions import ACTIONS
 from gongshu.interop.ckan.call import Call
 from gongshu.ops.auth import principal_from_request
 from gongshu.orgs.principal import Principal
-from gongshu.tabular import query
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def _principal(request: HttpRequest) -> Principal:
         request.META["HTTP_AUTHORIZATION"] = f"Bearer {header.strip()}"
         request.__dict__.pop("headers", None)  # a cached_property built from META
     # Every CKAN action here only reads, so a cross-site POST can change nothing.
-    request._ninja_csrf_exempt = True
+    setattr(request, "_ninja_csrf_exempt", True)  # noqa: B010 (HttpRequest does not declare it)
     try:
         return principal_from_request(request)
     except HttpError as exc:
@@ -71,7 +71,7 @@ def _run(request: HttpRequest, name: str):
     call = Call(request=request, principal=_principal(request), params=_params(request))
     try:
         return action(call)
-    except query.Denied as denied:
+    except gate.Denied as denied:
         if denied.decision.hide_existence:
             raise envelope.NotFound(_("Resource was not found.")) from None
         raise envelope.NotAuthorized(

@@ -66,10 +66,12 @@ def _extras(org: dict) -> dict[str, str]:
 
 def _organization(report: Report, actor: Any, org: dict):
     extras = _extras(org)
+    code = as_slug(org["name"])
+    assert code is not None  # CKAN names organizations by slug
     return ensure_organization(
         report,
         actor,
-        code=as_slug(org["name"])[:64],
+        code=code[:64],
         name_zh=org.get("title") or org.get("display_name") or org["name"],
         name_en=extras.get("name_en", ""),
         kind=extras.get("kind"),

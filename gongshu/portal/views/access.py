@@ -45,7 +45,7 @@ def apply(request: HttpRequest, name: str) -> HttpResponse:
             application = access.submit(
                 caller,
                 organization=organizations.get(code=data["organization"]),
-                resources=[(dataset, list(data["fields"]))],
+                resources=[(dataset, list(data["requested_fields"]))],
                 channel=data["channel"],
                 purpose=data["purpose"],
                 description=data["description"],
@@ -53,7 +53,7 @@ def apply(request: HttpRequest, name: str) -> HttpResponse:
                 period_end=data["period_end"],
             )
         except ValidationError as exc:
-            errors_into(form, exc, {"resources": "fields"})
+            errors_into(form, exc, {"resources": "requested_fields", "fields": "requested_fields"})
         else:
             messages.success(request, _("Application #%(n)s submitted.") % {"n": application.pk})
             return redirect("portal:application", application.pk)
@@ -162,7 +162,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
                 terms=form.terms() if data["verdict"] == "approve" else None,
             )
         except ValidationError as exc:
-            errors_into(form, exc, {"terms": None})
+            errors_into(form, exc, {"terms": None, "fields": "granted_fields"})
         else:
             messages.success(request, _("Decision recorded."))
             return redirect("portal:inbox")

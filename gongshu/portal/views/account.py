@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongshu.access import usage
-from gongshu.access.gate import resource_fields
 from gongshu.access.models import Agreement, DailyUsage, Notification
 from gongshu.orgs import services as orgs
 from gongshu.orgs.models import ApiToken
@@ -43,9 +42,7 @@ def _quota(agreement: Agreement) -> dict:
     first = next(iter(agreement.datasets.all()), None)
     if first is not None and agreement.policy:
         try:
-            terms = odrl.terms_for(
-                agreement.policy, odrl.dataset_urn(first), resource_fields(first)
-            )
+            terms = odrl.terms_for(agreement.policy, odrl.dataset_urn(first), first.field_names())
         except ValidationError:
             terms = None
     return {
@@ -87,7 +84,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "created": created,
             "tokens": orgs.tokens_of(request.user).order_by("-created_at"),
             "agreements": agreements,
-            "notifications": Notification.objects.filter(recipient=request.user)[:20],
+            "notifications": Notification.objects.filter(recipient=caller.user)[:20],
             "statements": billing.statements(caller),
         },
     )
@@ -105,5 +102,6 @@ def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
 @guarded()
 @require_POST
 def read_notifications(request: HttpRequest) -> HttpResponse:
-    Notification.objects.filter(recipient=request.user, read_at=None).update(read_at=timezone.now())
+    recipient = principal(request).user  # signed in: guarded
+    Notification.objects.filter(recipient=recipient, read_at=None).update(read_at=timezone.now())
     return redirect("portal:account")

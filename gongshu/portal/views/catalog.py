@@ -6,6 +6,7 @@ reaches the page only through the gated query layer (the rows API, ``portal.char
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from gongshu import gate
 from gongshu.catalog import services
 from gongshu.catalog.models import Dataset
 from gongshu.catalog.vocabulary import (
@@ -28,7 +30,6 @@ from gongshu.catalog.vocabulary import (
 from gongshu.orgs.models import Organization
 from gongshu.portal import actions, charts, stats, svg
 from gongshu.portal.views.common import principal
-from gongshu.tabular import query
 from gongshu.tabular import services as tabular
 from gongshu.tabular.models import Version
 
@@ -132,7 +133,7 @@ def search(request: HttpRequest) -> HttpResponse:
     chosen = {key: request.GET.get(key) or None for key, _kw, _c in FACETS}
     sort = request.GET.get("sort", "")
     error = None
-    keywords = {kw: chosen[key] for key, kw, _c in FACETS if kw}
+    keywords: dict[str, Any] = {kw: chosen[key] for key, kw, _c in FACETS if kw}
     narrowed = visible
     if chosen["format"]:
         narrowed = narrowed.filter(
@@ -195,7 +196,8 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
     if chosen and can.readable and current:
         try:
             chart = charts.chart_of(caller, dataset, chosen)
-        except query.Denied as denied:
+            chart_error = chart.notice  # cut to the rows the agreement leaves today
+        except gate.Denied as denied:
             chart_error = denied.decision.reason
         except ValidationError as exc:
             chart_error = " ".join(exc.messages)

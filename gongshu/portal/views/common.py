@@ -12,16 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 
-from gongshu.orgs.principal import Principal
+from gongshu.orgs.principal import Principal, of_session
 
 
 def principal(request: HttpRequest) -> Principal:
     """The caller as a Principal, built once per request (the API caches it the same way)."""
-    cached = getattr(request, "_gongshu_principal", None)
-    if cached is None:
-        cached = Principal.for_user(request.user)
-        request._gongshu_principal = cached
-    return cached
+    return of_session(request)
 
 
 def guarded(allowed: Callable[[Principal], bool] | None = None) -> Callable:
@@ -41,7 +37,9 @@ def guarded(allowed: Callable[[Principal], bool] | None = None) -> Callable:
     return decorate
 
 
-def errors_into(form: Form, exc: ValidationError, aliases: dict[str, str] | None = None) -> None:
+def errors_into(
+    form: Form, exc: ValidationError, aliases: dict[str, str | None] | None = None
+) -> None:
     """Put a service's ValidationError next to the form fields it names; anything the
     form has no field for goes to the top of the form."""
     aliases = aliases or {}

@@ -130,7 +130,9 @@ def convert(
             f"(SELECT file_row_number AS __row, * FROM "
             f"read_parquet({v.lit(str(out))}, file_row_number=true))"
         )
-        rows = con.execute(f"SELECT count(*) FROM read_parquet({v.lit(str(out))})").fetchone()[0]
+        found = con.execute(f"SELECT count(*) FROM read_parquet({v.lit(str(out))})").fetchone()
+        assert found is not None  # an aggregate gives one row
+        rows = found[0]
         progress.update(rows_done=rows)
         if rows == 0:
             raise _reject(

@@ -91,9 +91,26 @@ def footer_stats(con, path: Path, schema: dict) -> dict[str, ColumnStats]:
 
 
 def profile(con, path: Path, schema: dict, stats: dict[str, ColumnStats] | None = None) -> dict:
-    relation = f"read_parquet({lit(str(path))})"
     if stats is None:
         stats = footer_stats(con, path, schema)
+    return profile_relation(con, f"read_parquet({lit(str(path))})", schema, stats)
+
+
+def profile_relation(
+    con,
+    relation: str,
+    schema: dict,
+    stats: dict[str, ColumnStats] | None = None,
+    numeric: set[str] | None = None,
+) -> dict:
+    """The profile of ``relation`` (a table expression: ``read_parquet(…)``, or a
+    parenthesised SELECT whose values are inlined, as the gate's ``view_sql``) over the
+    fields of ``schema``. Without ``stats`` every column is aggregated. ``numeric``: the
+    columns to average, when not those whose Table Schema type is a number (a masked
+    column's values may not be)."""
+    stats = stats or {}
+    if numeric is None:
+        numeric = {f["name"] for f in schema["fields"] if duck_type(f) in NUMERIC}
     # Columns with few values get exact distinct counts from their top-values GROUP BY;
     # only the others need the HyperLogLog estimate.
     few = {
@@ -110,7 +127,7 @@ def profile(con, path: Path, schema: dict, stats: dict[str, ColumnStats] | None 
             "NULL" if field["name"] in few else f"approx_count_distinct({c})",
             "NULL" if from_footer else f"min({c})::VARCHAR",
             "NULL" if from_footer else f"max({c})::VARCHAR",
-            f"avg({c})" if duck_type(field) in NUMERIC else "NULL",
+            f"avg({c})" if field["name"] in numeric else "NULL",
         ]
     row = con.execute(f"SELECT {', '.join(parts)} FROM {relation}").fetchone()
     rows = row[0]

@@ -18,11 +18,11 @@ class Command(BaseCommand):
         result = loader.load(self.stdout.write, with_data=not options["no_data"])
         billing.plans(self.stdout.write)  # access.load approves industry use: needs a paid plan
         logins = access.load(self.stdout.write)["logins"]
-        billing.load(self.stdout.write)
         for name, path in result["files"].items():
             # The ingest command shows a progress bar and makes no new version when the
             # file is unchanged, so a second `gongshu demo` is quick.
             call_command("ingest", name, str(path), user="admin", stdout=self.stdout)
+        billing.load(self.stdout.write)  # its demo reads go through the lease: data first
         self.stdout.write(self.style.SUCCESS("Demo data is loaded."))
         self.stdout.write("Demo logins (username / password / role):")
         for login in logins:

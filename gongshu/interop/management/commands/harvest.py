@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from argparse import ArgumentParser
 from pathlib import Path
+from typing import IO, cast
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         state = State(
             Path(options["state"]) if options["state"] else default_path(kind, source), source
         )
-        console = Console(file=self.stdout)
+        console = Console(file=cast("IO[str]", self.stdout))
         if state.resumed:
             console.print(_("Resuming: %(n)d entries were done before.") % {"n": len(state.done)})
         columns = (
@@ -60,6 +61,10 @@ class Command(BaseCommand):
 
                 def progress(name: str, done: int, total: int) -> None:
                     bar.update(task, completed=done, total=total, description=name)
+
+                def marked(name: str, done: int, total: int) -> None:
+                    state.mark(name)
+                    progress(name, done, total)
 
                 if kind == "ckan":
                     report = ckan.harvest(
@@ -76,10 +81,7 @@ class Command(BaseCommand):
                         report=state.report,
                         skip=state.done,
                         with_data=options["with_data"],
-                        on_done=lambda name, done, total: (
-                            state.mark(name),
-                            progress(name, done, total),
-                        ),
+                        on_done=marked,
                     )
         except (http.FetchError, ValidationError, OSError) as exc:
             raise CommandError(

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
 
+from gongshu import wsgi
+
 
 class _Gunicorn(BaseApplication):
     def __init__(self, options: dict) -> None:
@@ -23,9 +25,7 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from gongshu.wsgi import application
-
-        return application
+        return wsgi.application
 
 
 class Command(BaseCommand):

@@ -8,6 +8,7 @@ import json
 import time
 from argparse import ArgumentParser
 from pathlib import Path
+from typing import IO, cast
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -64,7 +65,7 @@ class Command(BaseCommand):
         except (ValidationError, OSError, ValueError) as exc:
             raise CommandError(str(getattr(exc, "messages", exc))) from None
 
-        console = Console(file=self.stdout, stderr=False)
+        console = Console(file=cast("IO[str]", self.stdout), stderr=False)
         columns = (
             TextColumn("{task.description}"),
             BarColumn(),
@@ -100,12 +101,14 @@ class Command(BaseCommand):
     def _summary(self, console: Console, ingest: Ingest) -> None:
         if ingest.status == IngestStatus.SUCCEEDED:
             v = ingest.version
+            assert v is not None  # a succeeded ingest made its version
             console.print(
                 _("Version %(n)d: %(rows)d rows, %(bytes)d bytes, sha256 %(sha)s")
                 % {"n": v.number, "rows": v.row_count, "bytes": v.byte_size, "sha": v.sha256}
             )
             return
         if ingest.status == IngestStatus.UNCHANGED:
+            assert ingest.version is not None  # the version it is identical to
             console.print(
                 _("Unchanged: identical to version %(n)d.") % {"n": ingest.version.number}
             )

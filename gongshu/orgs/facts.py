@@ -1,11 +1,10 @@
-"""From a request's caller (a Principal, a Django user, or nobody) to the plain facts
-``channels`` decides on. The catalog's ``visible_to`` and the gate both start here."""
+"""The facts about a caller that its organizations and platform roles alone give, as
+``policy.channels.Caller``. The gate adds what the caller has applied for (access);
+the catalog's ``visible_to`` asks the same through its own reverse relations."""
 
 from __future__ import annotations
 
 from typing import Any
-
-from django.db.models import Q
 
 from gongshu.orgs.models import Organization, OrgKind, Role
 from gongshu.orgs.principal import Principal
@@ -20,10 +19,7 @@ def as_principal(caller: Any) -> Principal:
     return Principal.for_user(caller)
 
 
-def facts(caller: Any) -> channels.Caller:
-    """What ``channels`` needs to know about the caller: three small queries at most."""
-    from gongshu.access.models import Agreement, RequestedResource  # models import catalog
-
+def caller_facts(caller: Any, applied_ids: frozenset[int] = frozenset()) -> channels.Caller:
     principal = as_principal(caller)
     if principal.is_anonymous:
         return channels.Caller()
@@ -35,17 +31,6 @@ def facts(caller: Any) -> channels.Caller:
     )
     org_ids = principal.organization_ids()
     kinds = set(Organization.objects.filter(pk__in=org_ids).values_list("kind", flat=True))
-    applied: frozenset[int] = frozenset()
-    if org_ids:
-        applied = frozenset(
-            RequestedResource.objects.filter(application__organization_id__in=org_ids)
-            .values_list("dataset_id", flat=True)
-            .union(
-                Agreement.datasets.through.objects.filter(
-                    agreement__organization_id__in=org_ids
-                ).values_list("dataset_id", flat=True)
-            )
-        )
     return channels.Caller(
         authenticated=True,
         org_ids=org_ids,
@@ -54,10 +39,5 @@ def facts(caller: Any) -> channels.Caller:
         operator=OrgKind.OPERATOR in kinds,
         platform_admin=platform_admin,
         auditor=principal.is_auditor,
-        applied_ids=applied,
+        applied_ids=applied_ids,
     )
-
-
-def visibility_q(caller: Any) -> Q:
-    """The catalog entries ``caller`` may see, as a filter on Dataset."""
-    return channels.visibility_q(facts(caller))

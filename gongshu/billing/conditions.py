@@ -1,0 +1,23 @@
+"""Billing's condition of the gate (settings.GATE_CONDITIONS): the chosen agreement's
+price plan, and one call taken from the plan's monthly quota."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from gongshu.billing import metering
+from gongshu.policy.conditions import Ask, Grant, Refused
+
+
+def plan_quota(ask: Ask, grant: Grant) -> None:
+    if grant.agreement_id is None:
+        return
+    plan = metering.plan_for(grant.agreement_id)
+    left = metering.take_quota(grant.agreement_id, plan)
+    if left == -1 and plan is not None:
+        raise Refused(
+            _("Agreement #%(n)s's plan includes %(max)d calls a month, all used.")
+            % {"n": grant.agreement_id, "max": plan.included_calls}
+        )
+    grant.least_quota(left)
+    grant.plan_id = plan.pk if plan is not None else None
