@@ -1,15 +1,25 @@
 """Benchmark: audit log appends per second, and verify time for a long chain, on SQLite
-and PostgreSQL.
+and PostgreSQL — the code before the audit key (a baseline read from git) and the code
+now (HMAC-SHA-256 entries, signed checkpoints), side by side in one run.
 
-Appends go through ``audit.services.record`` exactly as the platform makes them: each in
-its own transaction (one writer, then several threads), and many in one caller's
-transaction. Then the chain is extended to ``--verify-entries`` rows (hashes computed in
-Python, rows inserted in batches, bypassing ``record`` for speed only) and
-``audit.services.verify`` checks all of it. Each database runs in its own subprocess,
-because Django's settings are fixed per process.
+Appends go through ``record`` exactly as the platform makes them: each in its own
+transaction (one writer, then several threads), and many in one caller's transaction;
+the baseline's ``record`` and today's alternate, ``--rounds`` times each, on one table.
+Then verify, on chains built outside ``record`` for speed only (hashes computed in
+Python, rows inserted in batches):
+
+- **before**: a chain of ``--verify-entries`` plain SHA-256 entries, checked by the
+  baseline's ``verify``, alternating with today's ``verify`` over the same entries (which
+  reads them as entries from before the key);
+- **after**: the table emptied, a keyed chain of as many entries with a signed
+  checkpoint every ``--checkpoint-every`` entries in the checkpoint file, checked by
+  today's ``verify`` (signatures, every entry's HMAC, every checkpoint's hash).
+
+Each database runs in its own subprocess, because Django's settings are fixed per process.
 
     .venv/bin/python benchmarks/audit_append.py [--database sqlite|postgresql|both]
-        [--events 2000] [--threads 4] [--verify-entries 1000000] [--markdown]
+        [--events 2000] [--threads 4] [--verify-entries 1000000] [--rounds 2]
+        [--baseline-ref 3bf276e] [--markdown]
 
 PostgreSQL is reached at 127.0.0.1:5432 as ``root`` (``--pg-admin-url``); the script
 creates ``gongshu_bench_audit`` and drops it afterwards unless ``--keep`` is given.
@@ -23,11 +33,14 @@ import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import types
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_DATABASE = "gongshu_bench_audit"
 PG_ADMIN_URL = "postgresql://root@127.0.0.1:5432/postgres"
 INSERT_BATCH = 5_000
+# The last commit before the audit key: plain SHA-256 entries, no checkpoints.
+BASELINE_REF = "3bf276e"
 
 
 def _details(n: int) -> dict[str, Any]:
@@ -53,25 +68,46 @@ def _details(n: int) -> dict[str, Any]:
     }
 
 
-def _append(n: int, per_transaction: int = 1) -> None:
-    from django.db import transaction
+def _baseline(ref: str) -> tuple[types.ModuleType, types.ModuleType] | None:
+    """The baseline's chain and services modules, loaded from git next to today's (no
+    work tree is touched): its services bound to its own chain."""
 
-    from gongshu.audit import services
+    def source(path: str) -> str | None:
+        done = subprocess.run(
+            ["git", "show", f"{ref}:{path}"], cwd=ROOT, capture_output=True, text=True
+        )
+        return done.stdout if done.returncode == 0 else None
+
+    chain_src = source("gongshu/audit/chain.py")
+    services_src = source("gongshu/audit/services.py")
+    if chain_src is None or services_src is None:
+        return None
+    chain = types.ModuleType("baseline_audit_chain")
+    services = types.ModuleType("baseline_audit_services")
+    # Registered, because dataclasses look their module up while the class is made.
+    sys.modules[chain.__name__], sys.modules[services.__name__] = chain, services
+    exec(compile(chain_src, f"{ref}:gongshu/audit/chain.py", "exec"), chain.__dict__)  # noqa: S102
+    services.__dict__["chain"] = chain
+    services_src = services_src.replace("from gongshu.audit import chain\n", "")
+    exec(compile(services_src, f"{ref}:gongshu/audit/services.py", "exec"), services.__dict__)  # noqa: S102
+    return chain, services
+
+
+def _append(record: Callable[..., Any], n: int, per_transaction: int = 1) -> None:
+    from django.db import transaction
 
     for start in range(0, n, per_transaction):
         with transaction.atomic():
             for i in range(start, min(start + per_transaction, n)):
-                services.record(
-                    None, "data.read", resource="dataset:traffic-flow", details=_details(i)
-                )
+                record(None, "data.read", resource="dataset:traffic-flow", details=_details(i))
 
 
-def _threaded(n: int, threads: int) -> None:
+def _threaded(record: Callable[..., Any], n: int, threads: int) -> None:
     from django.db import connection
 
     def work() -> None:
         try:
-            _append(n // threads)
+            _append(record, n // threads)
         finally:
             connection.close()
 
@@ -82,21 +118,35 @@ def _threaded(n: int, threads: int) -> None:
         worker.join()
 
 
-def _extend_chain(total: int) -> float:
-    """Grow the valid chain to ``total`` entries; returns seconds spent."""
+def _wipe() -> None:
+    from django.db import connection
+
+    from gongshu.audit import guards
+
+    with guards.lifted(connection), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("TRUNCATE audit_auditevent")
+        else:
+            cursor.execute("DELETE FROM audit_auditevent")
+
+
+def _extend_chain(total: int, *, keyed: bool, checkpoint_every: int) -> float:
+    """Grow a valid chain to ``total`` entries — plain SHA-256 as before the audit key, or
+    keyed with a signed checkpoint every ``checkpoint_every``; returns seconds spent."""
     from django.db import models, transaction
     from django.utils import timezone
 
-    from gongshu.audit import chain
+    from gongshu.audit import chain, checkpoints, keys
     from gongshu.audit.models import AuditEvent
 
     started = time.perf_counter()
+    key = keys.obtain() if keyed else None
     last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
     seq, prev = last if last else (0, chain.GENESIS)
     at = timezone.now()
     raw = models.QuerySet(AuditEvent)  # the guarded manager refuses bulk_create on purpose
     while seq < total:
-        batch = []
+        batch, due = [], []
         for _ in range(min(INSERT_BATCH, total - seq)):
             seq += 1
             values = {
@@ -110,11 +160,26 @@ def _extend_chain(total: int) -> float:
                 "details": _details(seq),
                 "prev_hash": prev,
             }
-            prev = chain.entry_hash(**values)
-            batch.append(AuditEvent(**values, hash=prev))
+            if key is None:
+                prev = chain.entry_hash(**values)
+                batch.append(AuditEvent(**values, hash=prev))
+            else:
+                prev = chain.entry_hash(**values, key=key.entry)
+                batch.append(AuditEvent(**values, hash=prev, scheme=chain.KEYED))
+                if seq % checkpoint_every == 0:
+                    due.append((seq, prev))
         with transaction.atomic():
             raw.bulk_create(batch)
+        for point in due:  # after the commit, as record() does
+            assert key is not None
+            checkpoints.write(*point, key)
     return time.perf_counter() - started
+
+
+def _timed(run: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    value = run()
+    return time.perf_counter() - started, value
 
 
 def child(args: argparse.Namespace) -> None:
@@ -125,35 +190,73 @@ def child(args: argparse.Namespace) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from gongshu.audit import services
+    from gongshu.audit import checkpoints, services
     from gongshu.audit.models import AuditEvent
 
     call_command("migrate", verbosity=0, interactive=False)
-    result: dict[str, Any] = {"vendor": connection.vendor}
+    baseline = _baseline(args.baseline_ref)
+    result: dict[str, Any] = {"vendor": connection.vendor, "baseline": args.baseline_ref}
+    if baseline is None:
+        print(f"baseline {args.baseline_ref} is not in this repository: after only", flush=True)
+        result["baseline"] = None
+    old_chain, old_services = baseline if baseline else (None, None)
+    vendor, n = connection.vendor, args.events
 
-    def rate(label: str, n: int, run) -> None:
-        started = time.perf_counter()
-        run()
-        seconds = time.perf_counter() - started
-        result[label] = round(n / seconds)
-        print(f"{connection.vendor}: {label}: {n / seconds:,.0f} events/s", flush=True)
+    # Appends: the baseline and today alternate, one table.
+    variants = {"after": services.record}
+    if old_services is not None:
+        variants = {"before": old_services.record, **variants}
+    kinds = {
+        "sequential": lambda record: _append(record, n),
+        f"{args.threads}_threads": lambda record: _threaded(record, n, args.threads),
+        "100_per_transaction": lambda record: _append(record, n, per_transaction=100),
+    }
+    for kind, run in kinds.items():
+        for variant, record in variants.items():
+            rates = []
+            for _ in range(args.rounds):
+                seconds, _unused = _timed(lambda run=run, record=record: run(record))
+                rates.append(n / seconds)
+            result[f"{kind}_{variant}"] = round(statistics.median(rates))
+            print(f"{vendor}: {kind} ({variant}): {result[f'{kind}_{variant}']:,}/s", flush=True)
+    _wipe()
+    checkpoints.path().unlink(missing_ok=True)
 
-    n = args.events
-    rate("sequential", n, lambda: _append(n))
-    rate(f"{args.threads}_threads", n, lambda: _threaded(n, args.threads))
-    rate("100_per_transaction", n, lambda: _append(n, per_transaction=100))
-    assert services.verify().ok
-
-    result["generate_s"] = round(_extend_chain(args.verify_entries), 1)
+    # Verify before: plain entries, the baseline's verify and today's, alternating.
+    m = args.verify_entries
+    result["generate_plain_s"] = round(_extend_chain(m, keyed=False, checkpoint_every=0), 1)
     result["entries"] = AuditEvent.objects.count()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    report = services.verify()
-    result["verify_s"] = round(time.perf_counter() - started, 1)
-    assert report.ok and report.checked == result["entries"], report
+    runs: dict[str, list[float]] = {"verify_before": [], "verify_after_plain": []}
+    for _ in range(args.rounds):
+        if old_chain is not None:
+            seconds, report = _timed(lambda: old_chain.verify(old_chain.iterate_table(5000)))
+            assert report.ok and report.checked == m, report
+            runs["verify_before"].append(seconds)
+        seconds, report = _timed(services.verify)
+        assert report.ok and report.checked == m and report.legacy == m, report
+        runs["verify_after_plain"].append(seconds)
+
+    # Verify after: a keyed chain with its checkpoints.
+    _wipe()
+    result["generate_keyed_s"] = round(
+        _extend_chain(m, keyed=True, checkpoint_every=args.checkpoint_every), 1
+    )
+    runs["verify_after_keyed"] = []
+    for _ in range(args.rounds):
+        seconds, report = _timed(services.verify)
+        assert report.ok and report.checked == m and report.legacy == 0, report
+        assert report.checkpoints == m // args.checkpoint_every, report
+        runs["verify_after_keyed"].append(seconds)
+    result["checkpoints"] = report.checkpoints
+    for label, times in runs.items():
+        if times:
+            result[label] = round(statistics.median(times), 1)
+            result[f"{label}_runs"] = [round(t, 1) for t in times]
+            print(f"{vendor}: {label}: {m / statistics.median(times):,.0f} entries/s", flush=True)
     result["max_rss_mb_before_verify"] = rss_before // 1024
     result["max_rss_mb_after_verify"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    print(f"{connection.vendor}: {json.dumps(result)}", flush=True)
+    print(f"{vendor}: {json.dumps(result)}", flush=True)
     Path(args.out).write_text(json.dumps(result))
 
 
@@ -167,7 +270,10 @@ def _psql(admin_url: str, sql: str) -> None:
 def _run(vendor: str, args: argparse.Namespace) -> dict[str, Any]:
     var_dir = Path(tempfile.mkdtemp(prefix="gongshu-bench-audit-"))
     env = {**os.environ, "GONGSHU_VAR_DIR": str(var_dir)}
-    env.pop("GONGSHU_DATABASE_URL", None)
+    for name in ("GONGSHU_DATABASE_URL", "GONGSHU_AUDIT_KEY_FILE", "GONGSHU_AUDIT_CHECKPOINT_FILE"):
+        env.pop(name, None)
+    env["GONGSHU_AUDIT_CHECKPOINT_EVERY"] = str(args.checkpoint_every)
+    env.pop("GONGSHU_AUDIT_ANCHOR_URL", None)
     if vendor == "postgresql":
         _psql(args.pg_admin_url, f"DROP DATABASE IF EXISTS {PG_DATABASE}")
         _psql(args.pg_admin_url, f"CREATE DATABASE {PG_DATABASE}")
@@ -184,6 +290,12 @@ def _run(vendor: str, args: argparse.Namespace) -> dict[str, Any]:
         str(args.threads),
         "--verify-entries",
         str(args.verify_entries),
+        "--rounds",
+        str(args.rounds),
+        "--checkpoint-every",
+        str(args.checkpoint_every),
+        "--baseline-ref",
+        args.baseline_ref,
         "--out",
         str(out),
     ]
@@ -197,17 +309,40 @@ def _run(vendor: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _markdown(results: list[dict[str, Any]], threads: int) -> str:
+    def rate(r: dict[str, Any], key: str) -> str:
+        return f"{r[key]:,}/s" if key in r else "–"
+
     lines = [
-        f"| database | sequential | {threads} threads | 100 per transaction | "
-        "verify | entries | verify rate |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| database | code | sequential | {threads} threads | 100 per transaction |",
+        "|---|---|---:|---:|---:|",
     ]
     for r in results:
-        lines.append(
-            f"| {r['vendor']} | {r['sequential']:,}/s | {r[f'{threads}_threads']:,}/s | "
-            f"{r['100_per_transaction']:,}/s | {r['verify_s']} s | {r['entries']:,} | "
-            f"{r['entries'] / r['verify_s']:,.0f}/s |"
-        )
+        for variant in ("before", "after"):
+            lines.append(
+                f"| {r['vendor']} | {variant} | {rate(r, f'sequential_{variant}')} | "
+                f"{rate(r, f'{threads}_threads_{variant}')} | "
+                f"{rate(r, f'100_per_transaction_{variant}')} |"
+            )
+    lines += [
+        "",
+        "| database | verify | entries | checkpoints | time (median; runs) | rate |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    labels = {
+        "verify_before": "before: plain SHA-256, baseline code",
+        "verify_after_plain": "after: the same pre-key entries, today's code",
+        "verify_after_keyed": "after: keyed entries + checkpoints",
+    }
+    for r in results:
+        for label, text in labels.items():
+            if label not in r:
+                continue
+            points = r["checkpoints"] if label == "verify_after_keyed" else 0
+            runs = " / ".join(str(t) for t in r[f"{label}_runs"])
+            lines.append(
+                f"| {r['vendor']} | {text} | {r['entries']:,} | {points:,} | "
+                f"{r[label]} s ({runs}) | {r['entries'] / r[label]:,.0f}/s |"
+            )
     return "\n".join(lines)
 
 
@@ -217,6 +352,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--verify-entries", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--checkpoint-every", type=int, default=1000)
+    parser.add_argument("--baseline-ref", default=BASELINE_REF)
     parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--markdown", action="store_true")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,9 +47,12 @@ INSTALLED_APPS = [
     "gongshu.demo",
     "gongshu.portal",
     "gongshu.interop",
+    "axes",  # sign-in throttling; after the apps whose templates it may be shown in
 ]
 
 MIDDLEWARE = [
+    # First, so it sees every answer: under /api/ every error is JSON (gongshu/api.py).
+    "gongshu.api.JsonErrors",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -59,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gongshu.billing.middleware.QuotaHeaderMiddleware",
+    # Last: turns a sign-in refused for too many failures into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gongshu.urls"
@@ -99,6 +105,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Sign-in throttling (django-axes): after GONGSHU_LOGIN_FAILURE_LIMIT failed sign-ins for
+# one username, or from one address, signing in is refused for GONGSHU_LOGIN_LOCKOUT_MINUTES
+# (the portal, /api/v1/session and the admin alike). `gongshu axes_reset` lifts every lock,
+# `gongshu axes_reset_username NAME` one user's.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("GONGSHU_LOGIN_THROTTLE", True)
+AXES_FAILURE_LIMIT = env_int("GONGSHU_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("GONGSHU_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+# A failure while locked does not extend the lock, so nobody can keep a user out for ever.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True  # failures are counted; successes are not logged again
+AXES_LOCKOUT_CALLABLE = "gongshu.portal.views.auth.locked_out"
+AXES_VERBOSE = False
+# Behind reverse proxies the address is the proxy's: count them, and the client's address
+# is read from X-Forwarded-For that many hops back (else everyone shares one lock).
+_PROXY_COUNT = env_int("GONGSHU_PROXY_COUNT", 0)
+if _PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = _PROXY_COUNT
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -171,19 +203,55 @@ TABULAR_EXPORT_THREADS = env_int("GONGSHU_EXPORT_THREADS", 2)
 TABULAR_SQL_ROW_LIMIT = env_int("GONGSHU_SQL_ROW_LIMIT", 1000)
 TABULAR_SQL_MAX_ROWS = env_int("GONGSHU_SQL_MAX_ROWS", 10_000)
 TABULAR_ROWS_MAX_LIMIT = env_int("GONGSHU_ROWS_MAX_LIMIT", 10_000)
+# Read-only SQL runs in sandbox worker processes (gongshu/engine/sandbox.py): so many per
+# server process, each limited to so much address space (RLIMIT_AS; DuckDB's memory limit
+# is kept below it), so much spill on disk ("0": none), and answers of at most so many bytes.
+SQL_SANDBOX_WORKERS = env_int("GONGSHU_SQL_SANDBOX_WORKERS", 2)
+SQL_SANDBOX_MEMORY = env_str("GONGSHU_SQL_SANDBOX_MEMORY", "1GiB")
+SQL_SANDBOX_SPILL = env_str("GONGSHU_SQL_SANDBOX_SPILL", "1GiB")
+SQL_MAX_ANSWER_BYTES = env_str("GONGSHU_SQL_MAX_ANSWER_BYTES", "32MiB")
+# Parentheses/brackets a read-only SQL statement may nest (checked before parsing).
+SQL_MAX_DEPTH = env_int("GONGSHU_SQL_MAX_DEPTH", 100)
+
+# The audit log (gongshu/audit/): entry hashes are HMACs under a key the database does
+# not hold (generated once, mode 0600), and signed checkpoints of the head go to a file
+# outside the database every AUDIT_CHECKPOINT_EVERY entries (0: only on the command).
+AUDIT_KEY_FILE = Path(env_str("GONGSHU_AUDIT_KEY_FILE", str(VAR_DIR / "audit_key"))).resolve()
+AUDIT_CHECKPOINT_FILE = Path(
+    env_str("GONGSHU_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit" / "checkpoints.jsonl"))
+).resolve()
+AUDIT_CHECKPOINT_EVERY = env_int("GONGSHU_AUDIT_CHECKPOINT_EVERY", 1000)
+# Where `gongshu audit checkpoint` also POSTs each checkpoint it writes (unset: nowhere).
+AUDIT_ANCHOR_URL = env_str("GONGSHU_AUDIT_ANCHOR_URL", "")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("GONGSHU_LOG_LEVEL", "INFO")},
-    "loggers": {"jieba": {"level": "WARNING"}},
+    # axes logs every successful sign-in at INFO; its warnings (a lockout) are kept.
+    "loggers": {"jieba": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Tabular ingest (gongshu/tabular/ingest/). Limits protect the server from hostile files.
 INGEST_THREADS = env_int("GONGSHU_INGEST_THREADS", 2)
 INGEST_MEMORY_LIMIT = env_str("GONGSHU_INGEST_MEMORY_LIMIT", "2GB")
 INGEST_MAX_LINE_SIZE = env_int("GONGSHU_INGEST_MAX_LINE_SIZE", 8 * 1024 * 1024)
+# Each ingest converts in a child process whose address space (RLIMIT_AS) is capped here;
+# a file that needs more fails that ingest (retryable), never the worker. About 1 GiB of
+# it are the libraries; DuckDB's INGEST_MEMORY_LIMIT (and its spilling) sits below it.
+INGEST_MEMORY_CAP = env_int("GONGSHU_INGEST_MEMORY_CAP", 4 * 1024**3)
+# Seconds a conversion may run before its child process is stopped (the ingest fails).
+INGEST_TIMEOUT_S = env_int("GONGSHU_INGEST_TIMEOUT_S", 6 * 3600)
+# Columns per file. Open data tables are rarely a few hundred columns wide; 2,000 ingest
+# in ~15 s within ~250 MB, and 5,000 (measured: ~40 s, ~270 MB) only when raised.
+INGEST_MAX_COLUMNS = env_int("GONGSHU_INGEST_MAX_COLUMNS", 2000)
+# Cells (rows × columns) of a Parquet upload, read from its footer before any row: a few
+# KB of run-length-encoded Parquet can declare billions. Text is bounded by its bytes.
+INGEST_MAX_CELLS = env_int("GONGSHU_INGEST_MAX_CELLS", 1_000_000_000)
+# Largest file accepted over HTTP; the upload is refused (413) as soon as its streamed
+# bytes pass this, before it is staged. Larger files: `gongshu ingest` on the server.
+UPLOAD_MAX_BYTES = env_int("GONGSHU_UPLOAD_MAX_BYTES", 1024**3)
 # Source text per Parquet row group at most (wide rows get smaller groups): what a reader
 # holds per thread while it reads a version.
 INGEST_ROW_GROUP_BYTES = env_int("GONGSHU_INGEST_ROW_GROUP_BYTES", 16 * 1024 * 1024)

@@ -4,7 +4,7 @@ parse, call ``services``, shape. Whoever may not see an application or agreement
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -31,37 +31,26 @@ from gongshu.access.schemas import (
 )
 from gongshu.catalog.models import Dataset
 from gongshu.ops.auth import ApiRequest, require_scope, signed_in
+from gongshu.ops.errors import ErrorOut
 from gongshu.orgs.models import Organization
 from gongshu.orgs.principal import Principal
-from gongshu.orgs.schemas import ErrorOut
 
 router = Router(tags=["access"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 def _applications_for(principal: Principal) -> QuerySet[Application]:
-    """Applications the caller is a party to: applicant or provider side, or the data
-    authority for the ones that need it."""
-    orgs = principal.organization_ids()
-    seen = Q(organization_id__in=orgs) | Q(provider_id__in=orgs)
-    if services.is_data_authority(principal):
-        seen |= Q(needs_authority=True)
-        if principal.is_platform_admin:
-            seen = Q()
+    """Applications the caller is a party to (``Application.objects.visible_to``)."""
     return (
-        Application.objects.filter(seen)
+        Application.objects.visible_to(principal)
         .select_related("organization", "provider", "applicant", "agreement")
         .prefetch_related("resources__dataset", "reviews__reviewer")
     )
 
 
 def _agreements_for(principal: Principal) -> QuerySet[Agreement]:
-    orgs = principal.organization_ids()
-    seen = Q(organization_id__in=orgs) | Q(provider_id__in=orgs)
-    if principal.is_platform_admin:
-        seen = Q()
     return (
-        Agreement.objects.filter(seen)
+        Agreement.objects.visible_to(principal)
         .select_related("organization", "provider")
         .prefetch_related("datasets")
     )
@@ -271,7 +260,7 @@ def amend_policy(request: ApiRequest, agreement_id: int, payload: PolicyIn):
 def list_notifications(request: ApiRequest, unread: bool = False, limit: int = 50):
     if not 1 <= limit <= 500:
         raise ValidationError({"limit": _("Use a limit from 1 to 500.")})
-    found = Notification.objects.filter(recipient=request.auth.user)
+    found = Notification.objects.visible_to(request.auth)
     if unread:
         found = found.filter(read_at__isnull=True)
     return list(found[:limit])
@@ -283,7 +272,7 @@ def list_notifications(request: ApiRequest, unread: bool = False, limit: int = 5
     auth=signed_in,
 )
 def mark_read(request: ApiRequest, notification_id: int):
-    found = Notification.objects.filter(recipient=request.auth.user, pk=notification_id).first()
+    found = Notification.objects.visible_to(request.auth).filter(pk=notification_id).first()
     if found is None:
         raise Http404
     if found.read_at is None:

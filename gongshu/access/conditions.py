@@ -19,17 +19,21 @@ from gongshu.access import usage
 from gongshu.access.models import Agreement, AgreementStatus, Review, Stage, Verdict
 from gongshu.catalog.vocabulary import Level
 from gongshu.policy import filters, odrl
-from gongshu.policy.conditions import Ask, Grant, Refused
+from gongshu.policy.conditions import Ask, Grant, Refused, consumes
 from gongshu.privacy import services as privacy
 
 
 def _candidates(ask: Ask, grant: Grant) -> QuerySet[Agreement]:
-    return Agreement.objects.filter(
-        organization_id__in=ask.facts.org_ids,
-        datasets=ask.dataset,
-        channel__in=grant.agreement_channels,
-        status=AgreementStatus.ACTIVE,
-    ).order_by("-valid_until", "-id")
+    return (
+        Agreement.objects.filter(
+            organization_id__in=ask.facts.org_ids,
+            datasets=ask.dataset,
+            channel__in=grant.agreement_channels,
+            status=AgreementStatus.ACTIVE,
+        )
+        .select_related("organization")
+        .order_by("-valid_until", "-id")
+    )
 
 
 def agreement_terms(ask: Ask, grant: Grant) -> None:
@@ -122,6 +126,7 @@ def _narrow(ask: Ask, grant: Grant, agreement: Agreement) -> None:
     grant.calls_per_day = terms.calls_per_day
 
 
+@consumes
 def daily_calls(ask: Ask, grant: Grant) -> None:
     """Count the call against the chosen agreement's calls a day (a conditional UPDATE)."""
     if grant.agreement_id is None:

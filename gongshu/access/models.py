@@ -3,12 +3,61 @@ agreement, and in-app notifications. Every change of state goes through ``servic
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gongshu.catalog.models import Dataset
+from gongshu.orgs.facts import as_principal
 from gongshu.orgs.models import Organization
+
+
+def _parties_q(caller: Any) -> Q:
+    """Rows whose licensee/applicant or provider is one of the caller's organizations
+    (any role in it)."""
+    orgs = sorted(caller.organization_ids())
+    return Q(organization_id__in=orgs) | Q(provider_id__in=orgs)
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def visible_to(self, caller: Any) -> ApplicationQuerySet:
+        """Applications ``caller`` (a Principal or a user) is a party to: a member of the
+        applicant or the provider organization; the data authority also sees every one
+        that needs its approval, a platform admin every one. The API and the portal both
+        answer 404 for the rest."""
+        principal = as_principal(caller)
+        if principal.is_anonymous:
+            return self.none()
+        if principal.is_platform_admin:
+            return self.all()
+        seen = _parties_q(principal)
+        if principal.is_data_authority:
+            seen |= Q(needs_authority=True)
+        return self.filter(seen)
+
+
+class AgreementQuerySet(models.QuerySet):
+    def visible_to(self, caller: Any) -> AgreementQuerySet:
+        """Agreements of the caller's organizations, as licensee or provider; every one
+        for a platform admin (who may suspend, revoke or amend any: services.may_manage)."""
+        principal = as_principal(caller)
+        if principal.is_anonymous:
+            return self.none()
+        if principal.is_platform_admin:
+            return self.all()
+        return self.filter(_parties_q(principal))
+
+
+class NotificationQuerySet(models.QuerySet):
+    def visible_to(self, caller: Any) -> NotificationQuerySet:
+        """A notification is its recipient's alone."""
+        principal = as_principal(caller)
+        if principal.is_anonymous:
+            return self.none()
+        return self.filter(recipient=principal.user)
 
 
 class Channel(models.TextChoices):
@@ -78,6 +127,8 @@ class Application(models.Model):
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = ApplicationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("application")
@@ -202,6 +253,8 @@ class Agreement(models.Model):
     created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = AgreementQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
@@ -254,6 +307,8 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("notification")

@@ -192,17 +192,8 @@ def may_review(actor: Principal, application: Application) -> bool:
     if application.status == ApplicationStatus.SUBMITTED:
         return actor.has_role(application.provider_id, Role.ORG_ADMIN, Role.REVIEWER)
     if application.status == ApplicationStatus.AUTHORITY_REVIEW:
-        return is_data_authority(actor)
+        return actor.is_data_authority
     return False
-
-
-def is_data_authority(actor: Principal) -> bool:
-    if actor.is_platform_admin:
-        return True
-    authority_orgs = Organization.objects.filter(
-        pk__in=actor.organization_ids(Role.ORG_ADMIN, Role.REVIEWER), kind=OrgKind.DATA_AUTHORITY
-    )
-    return authority_orgs.exists()
 
 
 def review(

@@ -28,16 +28,21 @@ def _counter(agreement_id: int, day: dt.date) -> int:
 
 def take_call(agreement_id: int, limit: int | None) -> int | None:
     """Count one call. Returns the calls left today (None: no limit); -1 when none was left."""
-    pk = _counter(agreement_id, today())
+    # get_or_create re-reads the row when a concurrent reader created it first.
+    counter = DailyUsage.objects.get_or_create(agreement_id=agreement_id, day=today())[0]
+    pk = counter.pk
     counted = DailyUsage.objects.filter(pk=pk)
-    if limit is not None:
-        counted = counted.filter(calls__lt=limit)
-    if counted.update(calls=F("calls") + 1) == 0:
-        return -1
     if limit is None:
+        counted.update(calls=F("calls") + 1)
         return None
-    used = DailyUsage.objects.filter(pk=pk).values_list("calls", flat=True)[0]
-    return max(limit - used, 0)
+    # Compare-and-set on the count just read, retried on conflict: two queries for a call,
+    # and no reader can take the last call twice.
+    used = counter.calls
+    while used < limit:
+        if counted.filter(calls=used).update(calls=used + 1):
+            return limit - used - 1
+        used = DailyUsage.objects.filter(pk=pk).values_list("calls", flat=True)[0]
+    return -1
 
 
 def rows_used(agreement_id: int) -> int:
@@ -48,8 +53,11 @@ def rows_used(agreement_id: int) -> int:
 
 
 def add_rows(agreement_id: int, rows: int) -> None:
-    pk = _counter(agreement_id, today())
-    DailyUsage.objects.filter(pk=pk).update(rows=F("rows") + rows)
+    # The day's counter exists once a call was taken today; create it only when not.
+    counter = DailyUsage.objects.filter(agreement_id=agreement_id, day=today())
+    if not counter.update(rows=F("rows") + rows):
+        pk = _counter(agreement_id, today())
+        DailyUsage.objects.filter(pk=pk).update(rows=F("rows") + rows)
 
 
 def reserve_rows(agreement_id: int, want: int, limit: int, day: dt.date) -> int:

@@ -10,7 +10,7 @@ from ninja.errors import HttpError
 from gongshu.audit import services
 from gongshu.audit.schemas import AuditFilters, AuditPage
 from gongshu.ops.auth import ApiRequest, signed_in
-from gongshu.orgs.schemas import ErrorOut
+from gongshu.ops.errors import ErrorOut
 
 router = Router(tags=["audit"])
 

@@ -1,9 +1,13 @@
-"""The audit log: one append-only table whose rows form a SHA-256 hash chain.
+"""The audit log: one append-only table whose rows form a keyed hash chain (HMAC-SHA-256
+under a key kept outside the database, see ``keys.py``; plain SHA-256 for the entries
+written before that key existed).
 
 Three layers keep it append-only. The model refuses updates and deletes (here); the
 database refuses them too (triggers installed by migration 0002, see ``guards.py``);
 and ``chain.verify`` detects any change, removal or insertion made by someone who got
-past both, down to the first entry that is wrong. On SQLite, a migration that alters
+past both, down to the first entry that is wrong — and, with the signed checkpoints kept
+outside the database (``checkpoints.py``), a rewrite with every later hash recomputed, or
+the newest entries cut off. On SQLite, a migration that alters
 this table rebuilds it and so drops its triggers: such a migration must reinstall them
 with ``guards.install``.
 """
@@ -37,8 +41,10 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """Who did what to which resource, and what came of it. ``hash`` is the SHA-256 of
-    the canonical JSON of every other field, ``prev_hash`` and ``seq`` included."""
+    """Who did what to which resource, and what came of it. ``hash`` is the HMAC-SHA-256
+    (under the audit key) of the canonical JSON of every other field but ``scheme``,
+    ``prev_hash`` and ``seq`` included; ``scheme`` names that function, and is NULL for
+    entries from before the audit key, whose hash is the plain SHA-256."""
 
     seq = models.BigIntegerField(_("sequence number"), unique=True, editable=False)
     at = models.DateTimeField(_("time"), db_index=True, editable=False)
@@ -55,6 +61,12 @@ class AuditEvent(models.Model):
     details = models.JSONField(_("details"), default=dict, blank=True, editable=False)
     prev_hash = models.CharField(_("previous hash"), max_length=64, editable=False)
     hash = models.CharField(_("hash"), max_length=64, unique=True, editable=False)
+    # NULL, not "", marks the entries from before the audit key, and a nullable column is
+    # a plain ALTER TABLE: SQLite does not rebuild the table (which would drop the
+    # append-only triggers) and PostgreSQL rewrites no row.
+    scheme = models.CharField(  # noqa: DJ001
+        _("hash scheme"), max_length=16, null=True, blank=True, editable=False
+    )
 
     objects = AuditEventQuerySet.as_manager()
 

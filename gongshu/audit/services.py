@@ -5,6 +5,10 @@ its audit entry commit or roll back together, and it serializes appends so that 
 writers never take the same ``seq``: PostgreSQL takes a transaction-scoped advisory lock;
 SQLite needs nothing more, because this project opens every write transaction with
 BEGIN IMMEDIATE, which already lets one writer in at a time.
+
+Each entry's hash is keyed with the audit key (``keys.py``); every
+``AUDIT_CHECKPOINT_EVERY``-th entry is also checkpointed to a signed file outside the
+database once its transaction commits (``checkpoints.py``).
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from gongshu.audit import chain
+from gongshu.audit import chain, checkpoints, keys
 from gongshu.audit.models import AuditEvent
 
 # Any fixed 64-bit number, so the lock cannot collide with another feature's.
@@ -76,8 +81,12 @@ def record(
     payload = chain.normalize_details({**extra, **(details or {})})
     with transaction.atomic():
         _lock()
-        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash", "scheme").first()
         seq, prev_hash = (last[0] + 1, last[1]) if last else (1, chain.GENESIS)
+        after_keyed = last is not None and last[2] == chain.KEYED
+        # A new key only for a log that has no keyed entries yet: one made when the old
+        # key file went missing would leave every entry before it unverifiable.
+        key = keys.require() if after_keyed else keys.obtain()
         values: dict[str, Any] = {
             "seq": seq,
             "at": timezone.now(),
@@ -89,7 +98,13 @@ def record(
             "details": payload,
             "prev_hash": prev_hash,
         }
-        return AuditEvent.objects.create(**values, hash=chain.entry_hash(**values))
+        event = AuditEvent.objects.create(
+            **values, scheme=chain.KEYED, hash=chain.entry_hash(**values, key=key.entry)
+        )
+        checkpoints.schedule(
+            seq, event.hash, key, after_legacy=last is not None and not after_keyed
+        )
+        return event
 
 
 def query_hash(text: str, params: Iterable[Any] = ()) -> str:
@@ -162,4 +177,38 @@ def search(
 
 
 def verify(chunk_size: int = 5000, on_progress: Any = None) -> chain.Report:
-    return chain.verify(chain.iterate_table(chunk_size), on_progress=on_progress)
+    """The whole chain checked against the audit key and every signed checkpoint."""
+    key = keys.load(create=False)
+    try:
+        anchors = checkpoints.read(key)
+    except checkpoints.BadCheckpoint as bad:
+        return chain.Report(checked=0, bad_seq=bad.seq, problem=bad.problem, message=bad.message)
+    return chain.verify(
+        chain.iterate_table(chunk_size),
+        on_progress=on_progress,
+        key=key.entry if key is not None else None,
+        checkpoints=anchors,
+        checkpoint_file=str(checkpoints.path()),
+    )
+
+
+class CheckpointRefused(Exception):
+    """The head cannot be checkpointed: the log is empty, or its newest entry is bad."""
+
+
+def checkpoint() -> dict[str, Any]:
+    """Sign the head (seq and hash) now and append it to the checkpoint file; returns the
+    checkpoint's fields. The head must match its own hash: a checkpoint vouches for it."""
+    head = AuditEvent.objects.order_by("-seq").values_list(*chain.ROW).first()
+    if head is None:
+        raise CheckpointRefused(_("The audit log is empty: there is nothing to checkpoint yet."))
+    key = keys.require() if head[-1] == chain.KEYED else keys.obtain()
+    if chain.row_hash(head, key.entry) != head[chain.FIELDS.index("hash")]:
+        raise CheckpointRefused(
+            _(
+                "The newest entry, %(seq)s, does not match its hash, so it is not "
+                "checkpointed: run `gongshu audit verify` to find what was changed."
+            )
+            % {"seq": head[0]}
+        )
+    return checkpoints.write(head[0], head[chain.FIELDS.index("hash")], key)

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from gongshu.access.models import Agreement
-from gongshu.access.services import is_data_authority
 from gongshu.billing import exports, metering, services, statements
 from gongshu.billing.models import AgreementPlan, PriceCap, PricePlan, Statement, UsageEvent
 from gongshu.billing.schemas import (
@@ -33,9 +32,9 @@ from gongshu.billing.schemas import (
 )
 from gongshu.catalog.models import Dataset
 from gongshu.ops.auth import ApiRequest, require_scope, signed_in
+from gongshu.ops.errors import ErrorOut
 from gongshu.orgs.models import Organization
 from gongshu.orgs.principal import Principal
-from gongshu.orgs.schemas import ErrorOut
 
 router = Router(tags=["billing"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -118,7 +117,7 @@ def set_cap(request: ApiRequest, kind: str, payload: CapIn):
 
 def agreements_for(principal: Principal) -> QuerySet[Agreement]:
     found = Agreement.objects.select_related("organization", "provider")
-    if is_data_authority(principal):
+    if principal.is_data_authority:
         return found
     orgs = principal.organization_ids()
     return found.filter(Q(organization_id__in=orgs) | Q(provider_id__in=orgs))
@@ -157,6 +156,12 @@ def current_usage(request: ApiRequest, month: str | None = None, agreement: int 
     return [usage_of(a, _month(month)) for a in found.order_by("pk")]
 
 
+def _visible_statements(request: ApiRequest) -> QuerySet[Statement]:
+    return Statement.objects.visible_to(request.auth).select_related(
+        "agreement__organization", "agreement__provider"
+    )
+
+
 def _statement_out(statement: Statement) -> dict:
     agreement = statement.agreement
     return {
@@ -186,7 +191,7 @@ def _statement_out(statement: Statement) -> dict:
 
 @router.get("/statements", response={200: list[StatementOut], **ERRORS}, auth=signed_in)
 def list_statements(request: ApiRequest, month: str | None = None, payment: str | None = None):
-    found = statements.visible_to(request.auth)
+    found = _visible_statements(request)
     if month:
         found = found.filter(month=statements.parse_month(month))
     if payment:
@@ -205,7 +210,7 @@ def issue_statements(request: ApiRequest, payload: IssueIn):
 
 
 def _statement(request: ApiRequest, number: str) -> Statement:
-    return get_object_or_404(statements.visible_to(request.auth), number=number)
+    return get_object_or_404(_visible_statements(request), number=number)
 
 
 @router.get("/statements/{number}", response={200: StatementOut, 404: ErrorOut}, auth=signed_in)
@@ -251,7 +256,7 @@ def credit_statement(request: ApiRequest, number: str, payload: CreditIn):
 @router.get("/revenue-shares", response={200: list[ShareTotalOut], **ERRORS}, auth=signed_in)
 def revenue_shares(request: ApiRequest, month: str | None = None):
     """Net income per party (provider, operator, platform) over the statements you see."""
-    found = statements.visible_to(request.auth)
+    found = _visible_statements(request)
     if month:
         found = found.filter(month=statements.parse_month(month))
     return statements.share_totals(found)

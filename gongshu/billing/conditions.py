@@ -6,9 +6,11 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from gongshu.billing import metering
-from gongshu.policy.conditions import Ask, Grant, Refused
+from gongshu.billing.pricing import Prices
+from gongshu.policy.conditions import Ask, Grant, Refused, consumes
 
 
+@consumes
 def plan_quota(ask: Ask, grant: Grant) -> None:
     if grant.agreement_id is None:
         return
@@ -20,4 +22,6 @@ def plan_quota(ask: Ask, grant: Grant) -> None:
             % {"n": grant.agreement_id, "max": plan.included_calls}
         )
     grant.least_quota(left)
-    grant.plan_id = plan.pk if plan is not None else None
+    if plan is not None:
+        grant.plan_id = plan.pk
+        grant.plan_prices = Prices.of(plan).snapshot()

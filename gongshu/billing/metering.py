@@ -93,7 +93,7 @@ def on_data_read(read: DataRead) -> UsageEvent:
         day=local.date(),
         agreement_id=read.agreement_id,
         plan_id=read.plan_id,
-        prices=_prices(read.plan_id) if read.plan_id is not None else {},
+        prices=read.plan_prices or (_prices(read.plan_id) if read.plan_id is not None else {}),
         caller_id=read.caller_id,
         caller=read.caller,
         organization=read.organization,

@@ -13,10 +13,12 @@ from typing import Any, NoReturn, TypedDict
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gongshu.access.models import Agreement
 from gongshu.catalog.models import Dataset
+from gongshu.orgs.facts import as_principal
 from gongshu.orgs.models import Organization
 
 
@@ -259,6 +261,21 @@ class Payment(models.TextChoices):
     PAID = "paid", _("Paid")
 
 
+class StatementQuerySet(models.QuerySet):
+    def visible_to(self, caller: Any) -> StatementQuerySet:
+        """Statements of the caller's agreements, as licensee or provider; every one for
+        the data authority (and platform admins)."""
+        principal = as_principal(caller)
+        if principal.is_anonymous:
+            return self.none()
+        if principal.is_data_authority:
+            return self.all()
+        orgs = sorted(principal.organization_ids())
+        return self.filter(
+            Q(agreement__organization_id__in=orgs) | Q(agreement__provider_id__in=orgs)
+        )
+
+
 class Statement(models.Model):
     """One agreement's charges for one month; issued once, never edited afterwards (only
     its payment status moves)."""
@@ -272,6 +289,8 @@ class Statement(models.Model):
         _("payment"), max_length=8, choices=Payment.choices, default=Payment.UNPAID
     )
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    objects = StatementQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("statement")

@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongshu.access.models import Agreement, Purpose
-from gongshu.access.services import is_data_authority
 from gongshu.audit import services as audit
 from gongshu.billing import pricing
 from gongshu.billing.models import WHOLE, AgreementPlan, PlanKind, PriceCap, PricePlan
@@ -56,7 +55,7 @@ PLAN_FIELDS = (
 
 
 def require_authority(actor: Principal) -> None:
-    if actor.is_anonymous or not is_data_authority(actor):
+    if actor.is_anonymous or not actor.is_data_authority:
         raise PermissionDenied(_("Only the data authority sets prices and price caps."))
     if not actor.allows("write"):
         raise PermissionDenied(_("This needs a session or a token with write scope."))

@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongshu.access.models import Agreement
-from gongshu.access.services import is_data_authority
 from gongshu.audit import services as audit
 from gongshu.billing import metering, pricing, services
 from gongshu.billing.models import (
@@ -275,18 +274,6 @@ def set_payment(actor: Principal, statement: Statement, paid: bool) -> Statement
             resource=f"statement:{statement.number}",
         )
     return statement
-
-
-def visible_to(principal: Principal) -> QuerySet[Statement]:
-    """Statements of the caller's agreements, as licensee or provider; all for the data
-    authority and platform admins."""
-    found = Statement.objects.select_related("agreement__organization", "agreement__provider")
-    if principal.is_anonymous:
-        return found.none()
-    if is_data_authority(principal):
-        return found
-    orgs = principal.organization_ids()
-    return found.filter(Q(agreement__organization_id__in=orgs) | Q(agreement__provider_id__in=orgs))
 
 
 def share_totals(statements: QuerySet[Statement]) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from ninja import Field as SchemaField
 from ninja import Query, Router, Schema, Status
 
 from gongshu.catalog import services
@@ -16,17 +17,21 @@ from gongshu.catalog.schemas import (
     DatasetOut,
     DatasetPage,
     DatasetWrite,
-    ErrorOut,
     OrganizationOut,
 )
 from gongshu.ops.auth import StaffRequest, staff_session
+from gongshu.ops.errors import ErrorOut
 from gongshu.orgs.models import Organization
 
 router = Router(tags=["catalog"])
 
+MAX_LIMIT = 1000
+# Past this the page is empty anyway; beyond 2**63 the database cannot even be asked.
+MAX_OFFSET = 1_000_000_000
+
 
 class DatasetFilters(Schema):
-    q: str | None = None
+    q: str | None = SchemaField(None, max_length=1000)
     domain: str | None = None
     provider: str | None = None
     status: str | None = None
@@ -36,8 +41,8 @@ class DatasetFilters(Schema):
     authorized_operation: bool | None = None
     keyword: str | None = None
     ordering: str | None = None
-    limit: int = 20
-    offset: int = 0
+    limit: int = SchemaField(20, ge=1, le=MAX_LIMIT)
+    offset: int = SchemaField(0, ge=0, le=MAX_OFFSET)
 
 
 def _base_queryset(request: HttpRequest):
@@ -64,10 +69,12 @@ def _resolve_provider(values: dict) -> dict:
 def list_datasets(request: HttpRequest, filters: Query[DatasetFilters]):
     params = filters.dict()
     limit, offset = params.pop("limit"), params.pop("offset")
-    if not 1 <= limit <= 1000:
-        raise ValidationError({"limit": _("Use a limit from 1 to 1000.")})
-    if offset < 0:
-        raise ValidationError({"offset": _("The offset cannot be negative.")})
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationError({"limit": _("Use a limit from 1 to %(max)d.") % {"max": MAX_LIMIT}})
+    if not 0 <= offset <= MAX_OFFSET:
+        raise ValidationError(
+            {"offset": _("Use an offset from 0 to %(max)d.") % {"max": MAX_OFFSET}}
+        )
     queryset = services.filter_datasets(_base_queryset(request), **params)
     return {
         "count": queryset.count(),

@@ -102,8 +102,3 @@ class DatasetPage(Schema):
     limit: int
     offset: int
     results: list[DatasetOut]
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}

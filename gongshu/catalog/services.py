@@ -11,43 +11,20 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import QuerySet, TextField
+from django.db.models import CharField, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from gongshu.audit import services as audit
-from gongshu.catalog import search
+from gongshu.catalog import attributes, search
 from gongshu.catalog.models import Dataset, Field
 from gongshu.catalog.vocabulary import Status
 from gongshu.policy import events
 
-# What a client may set; everything else (ids, timestamps, search text) is the platform's.
-EDITABLE_FIELDS = (
-    "name",
-    "title_zh",
-    "title_en",
-    "description_zh",
-    "description_en",
-    "keywords",
-    "domain",
-    "provider",
-    "contact_name",
-    "contact_email",
-    "update_frequency",
-    "temporal_start",
-    "temporal_end",
-    "spatial_coverage",
-    "licence",
-    "level",
-    "general_sublevel",
-    "sharing_attribute",
-    "sharing_condition",
-    "opening_attribute",
-    "opening_condition",
-    "authorized_operation",
-)
+# What a client may set (catalog/attributes.py).
+EDITABLE_FIELDS = attributes.EDITABLE
 
 ORDERINGS = {
     "updated": ("-updated_at", "id"),
@@ -96,11 +73,23 @@ def save_dataset(
     return dataset
 
 
+def _null_as_blank(values: dict[str, Any]) -> dict[str, Any]:
+    """A text attribute given as null (JSON's null, Python's None) is cleared: it is
+    stored as "" like every empty text. A text that may not be empty still fails the
+    model's validation, naming the field; nothing reaches the database as NULL."""
+    for name, value in values.items():
+        if value is None:
+            field = Dataset._meta.get_field(name)
+            if isinstance(field, CharField | TextField) and not field.null:
+                values[name] = ""
+    return values
+
+
 def create_dataset(*, actor: Any = None, **values: Any) -> Dataset:
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
-    return save_dataset(Dataset(**values), actor=actor, action="dataset.create")
+    return save_dataset(Dataset(**_null_as_blank(values)), actor=actor, action="dataset.create")
 
 
 def update_dataset(dataset: Dataset, *, actor: Any = None, **changes: Any) -> Dataset:
@@ -111,7 +100,7 @@ def update_dataset(dataset: Dataset, *, actor: Any = None, **changes: Any) -> Da
         raise ValidationError({"status": _("A retired resource cannot be edited.")})
     # Work on a fresh copy so a rejected change leaves the caller's object untouched too.
     candidate = Dataset.objects.get(pk=dataset.pk)
-    for key, value in changes.items():
+    for key, value in _null_as_blank(dict(changes)).items():
         setattr(candidate, key, value)
     details: dict[str, Any] = {"changed": sorted(changes)}
     if candidate.name != dataset.name:

@@ -12,8 +12,9 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from gongshu.access.models import Purpose
+from gongshu.gate.facts import with_applied
 from gongshu.policy import channels
-from gongshu.policy.conditions import Ask, Condition, Grant, Refused
+from gongshu.policy.conditions import Ask, Condition, Grant, Refused, is_consuming
 from gongshu.privacy import services as privacy
 
 
@@ -26,6 +27,14 @@ def configured() -> tuple[Condition, ...]:
     return _load(tuple(settings.GATE_CONDITIONS))
 
 
+def split(found: tuple[Condition, ...]) -> tuple[tuple[Condition, ...], tuple[Condition, ...]]:
+    """The conditions before the first that takes a counter, and the rest."""
+    for index, condition in enumerate(found):
+        if is_consuming(condition):
+            return found[:index], found[index:]
+    return found, ()
+
+
 def channel_route(ask: Ask, grant: Grant) -> None:
     """Attributes × roles (policy.channels): allowed as such, refused, or allowed under an
     agreement on one of the route's channels."""
@@ -34,11 +43,12 @@ def channel_route(ask: Ask, grant: Grant) -> None:
         raise Refused(
             _("Unknown purpose %(p)s; use one of %(all)s.")
             % {"p": ask.purpose, "all": ", ".join(Purpose.values)},
-            hide_existence=not channels.may_see(ask.facts, resource),
+            hide_existence=not channels.may_see(with_applied(ask.principal), resource),
         )
     route = channels.route(ask.facts, resource, ask.purpose)
     if route.outcome == channels.Outcome.DENY:
-        raise Refused(route.reason, hide_existence=route.hide_existence)
+        hide = route.hide_existence and not channels.may_see(with_applied(ask.principal), resource)
+        raise Refused(route.reason, hide_existence=hide)
     grant.reason = route.reason
     grant.purpose = route.purpose or ask.purpose
     if route.outcome == channels.Outcome.AGREEMENT:

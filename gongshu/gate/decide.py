@@ -46,12 +46,18 @@ def authorize(
         today=usage.today(),
     )
     grant = Grant()
+    checks, takes = conditions.split(conditions.configured())
     try:
-        with transaction.atomic():
-            for condition in conditions.configured():
-                condition(ask, grant)
-            if grant.agreement_channels and grant.agreement_id is None:
-                raise Refused(grant.reason)
+        for condition in checks:
+            condition(ask, grant)
+        # Every counter today is an agreement's: a read under none takes no counter, and
+        # opens no transaction (on SQLite, each would take the write lock).
+        if takes and grant.agreement_id is not None:
+            with transaction.atomic():
+                for condition in takes:
+                    condition(ask, grant)
+        if grant.agreement_channels and grant.agreement_id is None:
+            raise Refused(grant.reason)
     except Refused as refused:
         audit.record_access(
             principal,
@@ -76,5 +82,6 @@ def authorize(
         channel=grant.channel,
         purpose=grant.purpose,
         plan_id=grant.plan_id,
+        plan_prices=grant.plan_prices,
         organization=grant.organization,
     )

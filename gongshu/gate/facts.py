@@ -11,22 +11,33 @@ from gongshu.orgs.facts import as_principal, caller_facts
 from gongshu.policy import channels
 
 _CACHE = "_gate_facts"
+_CACHE_APPLIED = "_gate_facts_applied"
 
 
 def facts(caller: Any) -> channels.Caller:
-    """Three small queries at most, once per Principal (a request's Principal lives as
-    long as the request)."""
-    principal = as_principal(caller)
-    cached = principal.__dict__.get(_CACHE)
+    """The facts of the caller's roles, once per Principal (a request's Principal lives as
+    long as the request). Without what it applied for: an allowed read never needs that,
+    only whether a refusal may say that the resource exists (``with_applied``)."""
+    return _cached(as_principal(caller), _CACHE, caller_facts)
+
+
+def with_applied(caller: Any) -> channels.Caller:
+    """``facts`` and the resources the caller's organizations applied for or hold
+    agreements on (catalog visibility)."""
+    return _cached(as_principal(caller), _CACHE_APPLIED, _with_applied)
+
+
+def _cached(principal: Any, key: str, make: Any) -> channels.Caller:
+    cached = principal.__dict__.get(key)
     if cached is None:
-        cached = _facts(principal)
+        cached = make(principal)
         # Principal is frozen; like functools.cached_property, write its __dict__.
-        principal.__dict__[_CACHE] = cached
+        principal.__dict__[key] = cached
     return cached
 
 
-def _facts(principal: Any) -> channels.Caller:
-    found = caller_facts(principal)
+def _with_applied(principal: Any) -> channels.Caller:
+    found = facts(principal)
     if not found.org_ids:
         return found
     applied = frozenset(
@@ -43,4 +54,4 @@ def _facts(principal: Any) -> channels.Caller:
 
 def visible(caller: Any, dataset: Any) -> bool:
     """Whether ``caller`` may see ``dataset``'s catalog entry (the rules of visible_to)."""
-    return channels.may_see(facts(caller), channels.Resource.of(dataset))
+    return channels.may_see(with_applied(caller), channels.Resource.of(dataset))

@@ -234,6 +234,7 @@ class Lease:
                     version=self.version.number,
                     agreement_id=decision.agreement_id,
                     plan_id=decision.plan_id,
+                    plan_prices=decision.plan_prices,
                     rows=self.rows,
                     bytes=self.bytes,
                 )

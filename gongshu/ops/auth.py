@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError
@@ -68,6 +69,39 @@ def _reject_token_in_url(request: HttpRequest) -> None:
             )
 
 
+def require_csrf(request: HttpRequest) -> None:
+    """Django's CSRF check, failing as the API's 403."""
+    if check_csrf(request) is not None:
+        raise HttpError(
+            403,
+            _(
+                "CSRF check failed: send the csrftoken cookie's value in the "
+                "X-CSRFToken header, or use an API token."
+            ),
+        )
+
+
+def lockout_seconds() -> int:
+    """How long too many failed sign-ins lock signing in (django-axes' cool-off)."""
+    cool_off = settings.AXES_COOLOFF_TIME
+    return int(cool_off.total_seconds()) if cool_off else 0
+
+
+def lockout_message() -> str:
+    """What a sign-in refused for too many failures says, on the portal and the API."""
+    minutes = -(-lockout_seconds() // 60)
+    if not minutes:
+        return _(
+            "Too many failed sign-ins for this account or from this address, so signing "
+            "in is locked. Ask an administrator to unlock it."
+        )
+    return _(
+        "Too many failed sign-ins for this account or from this address, so signing in "
+        "is locked for %(minutes)d minutes. Wait, then sign in with the right password; "
+        "an administrator can unlock it sooner."
+    ) % {"minutes": minutes}
+
+
 def principal_from_request(request: HttpRequest) -> Principal:
     """The caller, worked out once per request."""
     cached: Principal | None = getattr(request, CACHE_ATTR, None)
@@ -87,17 +121,8 @@ def principal_from_request(request: HttpRequest) -> Principal:
         # Handlers and querysets written against request.user then see the token's owner.
         request.user = token.owner
     elif request.user.is_authenticated:
-        checked = request.method not in SAFE_METHODS and not getattr(
-            request, "_ninja_csrf_exempt", False
-        )
-        if checked and check_csrf(request) is not None:
-            raise HttpError(
-                403,
-                _(
-                    "CSRF check failed: send the csrftoken cookie's value in the "
-                    "X-CSRFToken header, or use an API token."
-                ),
-            )
+        if request.method not in SAFE_METHODS and not getattr(request, "_ninja_csrf_exempt", False):
+            require_csrf(request)
         principal = Principal.for_user(request.user)
     else:
         principal = Principal.anonymous()

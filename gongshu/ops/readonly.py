@@ -1,5 +1,6 @@
-"""An admin for records that only services write (applications, agreements, usage,
-statements): the back office may look, never edit, so no rule is bypassed."""
+"""The one admin for records that only services write (applications, agreements, usage,
+statements, versions, ingests, privacy scans and decisions): the back office may look,
+never edit, so no rule is bypassed."""
 
 from __future__ import annotations
 

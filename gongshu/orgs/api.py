@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import Field, Router, Schema, Status
+from pydantic import ConfigDict
 
-from gongshu.ops.auth import ApiRequest, require_scope, session_login, signed_in
+from gongshu.ops.auth import (
+    ApiRequest,
+    lockout_message,
+    lockout_seconds,
+    require_csrf,
+    require_scope,
+    session_login,
+    signed_in,
+)
+from gongshu.ops.errors import ErrorOut
 from gongshu.orgs import services
 from gongshu.orgs.models import Membership, Organization, Role
 from gongshu.orgs.schemas import (
-    ErrorOut,
     MemberOut,
     MemberWrite,
     MeOut,
@@ -26,6 +37,79 @@ from gongshu.orgs.schemas import (
 )
 
 router = Router(tags=["identity"])
+
+
+class SignIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(max_length=150)
+    password: str = Field(max_length=4096)
+
+
+class SessionOut(Schema):
+    username: str | None = Field(description="Who the session is signed in as; null: nobody")
+    csrf_token: str = Field(description="Send it as the X-CSRFToken header on unsafe methods")
+
+
+def _session(request: HttpRequest) -> dict:
+    user = request.user
+    return {
+        "username": user.get_username() if user.is_authenticated else None,
+        "csrf_token": get_token(request),  # also sets the csrftoken cookie
+    }
+
+
+@router.get(
+    "/session",
+    response=SessionOut,
+    auth=None,
+    summary="This browser's session, and the CSRF token its unsafe requests send",
+)
+def session(request: HttpRequest):
+    return _session(request)
+
+
+@router.post(
+    "/session",
+    response={200: SessionOut, 400: ErrorOut, 403: ErrorOut, 429: ErrorOut},
+    auth=None,
+    summary="Sign in with username and password (send the CSRF token of GET /session)",
+)
+def sign_in(request: HttpRequest, payload: SignIn):
+    # Checked even before signing in, so that no other site can sign a browser in.
+    require_csrf(request)
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if getattr(request, "axes_locked_out", False):
+        message = lockout_message()
+        response = JsonResponse({"detail": message, "errors": {"username": [message]}}, status=429)
+        if lockout_seconds():
+            response["Retry-After"] = str(lockout_seconds())
+        return response
+    if user is None:
+        raise ValidationError(
+            {
+                "password": _(
+                    "The username or the password is wrong; check both. After %(limit)s "
+                    "failures in a row, signing in is locked for a while."
+                )
+                % {"limit": settings.AXES_FAILURE_LIMIT}
+            }
+        )
+    login(request, user)
+    return _session(request)
+
+
+@router.delete(
+    "/session",
+    response={204: None, 403: ErrorOut},
+    auth=None,
+    summary="Sign out of this browser's session",
+)
+def sign_out(request: HttpRequest):
+    if request.user.is_authenticated:
+        require_csrf(request)
+        logout(request)
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut, auth=signed_in, summary="Who the credential speaks for")

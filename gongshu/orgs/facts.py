@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gongshu.orgs.models import Organization, OrgKind, Role
+from gongshu.orgs.models import OrgKind, Role
 from gongshu.orgs.principal import Principal
 from gongshu.policy import channels
 
@@ -29,11 +29,10 @@ def caller_facts(caller: Any, applied_ids: frozenset[int] = frozenset()) -> chan
     platform_admin = not principal.is_auditor and (
         principal.is_platform_admin or bool(principal.user.is_staff)
     )
-    org_ids = principal.organization_ids()
-    kinds = set(Organization.objects.filter(pk__in=org_ids).values_list("kind", flat=True))
+    kinds = principal.organization_kinds
     return channels.Caller(
         authenticated=True,
-        org_ids=org_ids,
+        org_ids=principal.organization_ids(),
         editor_org_ids=principal.organization_ids(*EDITOR_ROLES),
         government=bool(kinds & {OrgKind.GOVERNMENT, OrgKind.DATA_AUTHORITY}),
         operator=OrgKind.OPERATOR in kinds,

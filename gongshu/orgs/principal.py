@@ -15,8 +15,10 @@ from gongshu.orgs.models import (
     SCOPE_RANK,
     ApiToken,
     Membership,
+    OrgKind,
     PlatformRole,
     PlatformRoleName,
+    Role,
     TokenScope,
 )
 
@@ -73,14 +75,26 @@ class Principal:
         return self.user.get_username() if self.user is not None else ""
 
     @cached_property
-    def memberships(self) -> frozenset[tuple[int, str, str]]:
-        """(organization id, organization code, role) for every role the user holds."""
+    def _membership_rows(self) -> frozenset[tuple[int, str, str, str]]:
+        """(organization id, code, role, organization kind) for every role the user holds:
+        one query, from which ``memberships``, ``organization_kinds`` and
+        ``is_data_authority`` all derive."""
         if self.user is None:
             return frozenset()
         rows = Membership.objects.filter(user=self.user).values_list(
-            "organization_id", "organization__code", "role"
+            "organization_id", "organization__code", "role", "organization__kind"
         )
         return frozenset(rows)
+
+    @cached_property
+    def memberships(self) -> frozenset[tuple[int, str, str]]:
+        """(organization id, organization code, role) for every role the user holds."""
+        return frozenset((oid, code, role) for oid, code, role, _kind in self._membership_rows)
+
+    @cached_property
+    def organization_kinds(self) -> frozenset[str]:
+        """The kinds of every organization the user holds any role in."""
+        return frozenset(kind for _oid, _code, _role, kind in self._membership_rows)
 
     @cached_property
     def platform_roles(self) -> frozenset[str]:
@@ -99,6 +113,17 @@ class Principal:
     @property
     def is_auditor(self) -> bool:
         return PlatformRoleName.AUDITOR in self.platform_roles
+
+    @cached_property
+    def is_data_authority(self) -> bool:
+        """A platform admin, or an org admin or reviewer of a data-authority organization:
+        who reviews applications at the authority stage and sees every bill."""
+        if self.is_platform_admin:
+            return True
+        return any(
+            kind == OrgKind.DATA_AUTHORITY and role in (Role.ORG_ADMIN, Role.REVIEWER)
+            for _oid, _code, role, kind in self._membership_rows
+        )
 
     @property
     def may_access_data(self) -> bool:

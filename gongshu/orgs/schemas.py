@@ -7,11 +7,6 @@ from ninja import Schema
 from pydantic import ConfigDict
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}
-
-
 class MembershipOut(Schema):
     organization: str
     role: str

@@ -2,9 +2,11 @@
 granted so far (``Grant``), and how one refuses (``Refused``).
 
 A condition is a function ``(ask, grant) -> None`` that narrows ``grant`` or raises
-``Refused``. The gate runs the tuple in ``settings.GATE_CONDITIONS`` in order, inside one
-savepoint, so a counter taken by one condition is given back when a later one refuses;
-only the gate turns the final Grant into an allowing Decision.
+``Refused``. The gate runs the tuple in ``settings.GATE_CONDITIONS`` in order; from the
+first condition marked ``@consumes`` (one that takes a counter) on, inside one savepoint,
+so a counter taken by one condition is given back when a later one refuses, and a read
+that takes no counter opens no transaction. Only the gate turns the final Grant into an
+allowing Decision.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class Grant:
     calls_per_day: int | None = None
     quota_left: int | None = None
     plan_id: int | None = None
+    # The plan's prices as metering records them, read when the plan was looked up.
+    plan_prices: dict | None = None
 
     def least_quota(self, left: int | None) -> None:
         if left is not None:
@@ -61,3 +65,14 @@ class Refused(Exception):
 
 
 Condition = Callable[[Ask, Grant], None]
+
+
+def consumes(condition: Condition) -> Condition:
+    """Mark a condition that takes a counter: it and the ones after it run in the gate's
+    savepoint."""
+    condition.consumes = True  # type: ignore[attr-defined]
+    return condition
+
+
+def is_consuming(condition: Condition) -> bool:
+    return bool(getattr(condition, "consumes", False))

@@ -40,8 +40,10 @@ class Decision:
     # purpose it is recorded under.
     channel: str | None = None
     purpose: str | None = None
-    # The agreement's price plan (gongshu/billing), when it has one.
+    # The agreement's price plan (gongshu/billing), when it has one, and its prices as
+    # they were when the read was decided (metering records them with the read).
     plan_id: int | None = None
+    plan_prices: dict | None = None
     # The organization the caller acts for, as the audit log names it.
     organization: str | None = None
 

@@ -86,6 +86,7 @@ class DataRead(Event):
     version: int | None
     agreement_id: int | None
     plan_id: int | None
+    plan_prices: dict | None
     rows: int
     bytes: int
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from gongshu.access.models import Application
 from gongshu.billing import services as billing_services
-from gongshu.billing import statements as billing_statements
+from gongshu.billing.models import Statement
 
 
 def plan_choices(application: Application) -> list[tuple[str, str]]:
@@ -22,4 +22,7 @@ def plan_choices(application: Application) -> list[tuple[str, str]]:
 
 def statements(principal: Any) -> list[Any]:
     """The caller's last twelve statements, as licensee or provider."""
-    return list(billing_statements.visible_to(principal).order_by("-month", "-id")[:12])
+    found = Statement.objects.visible_to(principal).select_related(
+        "agreement__organization", "agreement__provider"
+    )
+    return list(found.order_by("-month", "-id")[:12])

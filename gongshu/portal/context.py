@@ -8,7 +8,6 @@ from functools import cached_property
 
 from django.http import HttpRequest
 
-from gongshu.access import services as access
 from gongshu.access.models import Notification
 from gongshu.orgs.models import Organization
 from gongshu.orgs.principal import Principal, of_session
@@ -42,7 +41,7 @@ class Viewer:
     def unread(self) -> int:
         if self.principal.is_anonymous:
             return 0
-        return Notification.objects.filter(recipient=self.principal.user, read_at=None).count()
+        return Notification.objects.visible_to(self.principal).filter(read_at=None).count()
 
     @cached_property
     def is_provider(self) -> bool:
@@ -54,7 +53,7 @@ class Viewer:
 
     @cached_property
     def is_authority(self) -> bool:
-        return self.principal.is_authenticated and access.is_data_authority(self.principal)
+        return self.principal.is_authenticated and self.principal.is_data_authority
 
     @cached_property
     def is_auditor(self) -> bool:

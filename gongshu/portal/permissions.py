@@ -1,6 +1,6 @@
-"""Who may use which portal page. Each answer comes from the Principal's roles and the
-access services' own checks (``may_review``, ``is_data_authority``), never from a rule
-written again here.
+"""Who may use which portal page. Each answer comes from the Principal's roles and
+``is_data_authority``, or the access services' own checks (``may_review``), never from a
+rule written again here.
 
 Catalog writes in the API are still for staff users (``ops.auth.staff_session``); the
 portal lets a provider's editors and org admins manage their own organization's
@@ -8,7 +8,6 @@ resources, as the access channels already do for drafts (``callers.EDITOR_ROLES`
 
 from __future__ import annotations
 
-from gongshu.access import services as access
 from gongshu.catalog.models import Dataset
 from gongshu.orgs.facts import EDITOR_ROLES
 from gongshu.orgs.models import Role
@@ -28,11 +27,11 @@ def may_edit(principal: Principal, dataset: Dataset) -> bool:
 def may_use_inbox(principal: Principal) -> bool:
     if principal.is_anonymous:
         return False
-    return bool(principal.organization_ids(*REVIEWER_ROLES)) or access.is_data_authority(principal)
+    return bool(principal.organization_ids(*REVIEWER_ROLES)) or principal.is_data_authority
 
 
 def is_authority(principal: Principal) -> bool:
-    return principal.is_authenticated and access.is_data_authority(principal)
+    return principal.is_authenticated and principal.is_data_authority
 
 
 def may_read_audit(principal: Principal) -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from gongshu.ops.readonly import ReadOnlyAdmin
 from gongshu.privacy.models import ClassificationDecision, FieldTag, Scan
-from gongshu.tabular.admin import ReadOnlyAdmin
 
 
 @admin.register(Scan)

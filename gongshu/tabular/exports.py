@@ -10,6 +10,7 @@ stream.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,39 @@ class Export:
     filename: str
 
 
+# A text cell a spreadsheet would run as a formula (OWASP, "CSV injection") starts with
+# one of these; spreadsheets also take the full-width forms a Chinese IME types. The CSV
+# export writes such a cell with a leading apostrophe, so it stays text, unless the caller
+# asks for the raw values (?raw=true). A number written as text ("-12.5") is left alone:
+# it is data, not a formula. Only VARCHAR columns are looked at: numbers, dates and
+# JSON cannot start a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_NUMBER = r"[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?"
+_STARTS_SQL = ", ".join(string_literal(c) for c in FORMULA_STARTS)
+
+
+def _defused(column: str) -> str:
+    """The VARCHAR ``column`` with formula-like cells prefixed by an apostrophe. The IN
+    test is cheap and false for nearly every cell; the pattern runs only where it is true."""
+    return (
+        f"CASE WHEN left({column}, 1) IN ({_STARTS_SQL})"
+        f" AND NOT regexp_full_match({column}, {string_literal(_NUMBER)})"
+        f" THEN concat('''', {column}) ELSE {column} END"
+    )
+
+
+def defused_text(value: str) -> str:
+    """One text (a column name) as ``_defused`` writes a cell."""
+    if value.startswith(FORMULA_STARTS) and not re.fullmatch(_NUMBER, value):
+        return "'" + value
+    return value
+
+
+def _csv_cell(column: str, kind: str) -> str:
+    """A column as the CSV export writes it: formula-like text defused."""
+    return _defused(column) if kind == "VARCHAR" else _csv_expression(column, kind)
+
+
 def _csv_expression(column: str, kind: str) -> str:
     # Arrow's CSV writer knows flat types only; DuckDB renders the rest as text, exactly
     # as its own CSV writer would (decimals stay exact, nested values become JSON).
@@ -67,7 +101,7 @@ def _xlsx_expression(column: str, kind: str) -> str:
 
 
 def _select(
-    source: gate.Source, types: dict[str, str], spec: params.RowSpec, fmt: str
+    source: gate.Source, types: dict[str, str], spec: params.RowSpec, fmt: str, raw: bool = False
 ) -> tuple[str, list]:
     inner, inner_params = source.select(row_id=bool(spec.sort))
     condition, cond_params = params.where(types, spec)
@@ -76,6 +110,8 @@ def _select(
         items = f"{query.json_row(names, types)} AS row"
     else:
         render = _xlsx_expression if fmt == "xlsx" else _csv_expression
+        if fmt == "csv" and not raw:
+            render = _csv_cell
         items = (
             ", ".join(
                 f"{render(f'g.{ident(n)}', types[n]) if fmt != 'parquet' else f'g.{ident(n)}'}"
@@ -114,18 +150,19 @@ class Batches:
             self.reader.close()
 
 
-def _csv(batches: _Counted, bom: bool) -> Iterator[bytes]:
+def _csv(batches: _Counted, bom: bool, raw: bool = False) -> Iterator[bytes]:
     if bom:
         yield b"\xef\xbb\xbf"  # lets Excel read UTF-8 (Chinese) text correctly
-    header = True
+    # The header first, on its own: column names are text a spreadsheet reads too.
+    schema = batches.schema
+    if not raw:
+        schema = pa.schema([f.with_name(defused_text(f.name)) for f in schema])
+    sink = io.BytesIO()
+    pa_csv.write_csv(schema.empty_table(), sink)
+    yield sink.getvalue()
     for batch in batches:
         sink = io.BytesIO()
-        pa_csv.write_csv(batch, sink, pa_csv.WriteOptions(include_header=header))
-        header = False
-        yield sink.getvalue()
-    if header:  # no rows: still name the columns
-        sink = io.BytesIO()
-        pa_csv.write_csv(batches.schema.empty_table(), sink)
+        pa_csv.write_csv(batch, sink, pa_csv.WriteOptions(include_header=False))
         yield sink.getvalue()
 
 
@@ -218,9 +255,12 @@ def export(
     filters: list[str] | None = None,
     sort: list[str] | None = None,
     bom: bool = False,
+    raw: bool = False,
     purpose: str | None = None,
     agreement: int | None = None,
 ) -> Export:
+    """The export in ``fmt``. ``raw``: CSV cells as stored, formula-like text included
+    (by default such a cell is written with a leading apostrophe; see ``FORMULA_STARTS``)."""
     if fmt not in CONTENT_TYPES:
         raise ValidationError(
             {
@@ -238,7 +278,7 @@ def export(
         query=f"export.{fmt}",
         query_params=[fields, filters, sort],
     ) as lease:
-        made = _export(lease, fmt, fields=fields, filters=filters, sort=sort, bom=bom)
+        made = _export(lease, fmt, fields=fields, filters=filters, sort=sort, bom=bom, raw=raw)
         made.chunks = lease.stream(made.chunks)
     return made
 
@@ -278,6 +318,7 @@ def _export_on(
     filters: list[str] | None = None,
     sort: list[str] | None = None,
     bom: bool = False,
+    raw: bool = False,
 ) -> Export:
     source = lease.source
     dataset = source.dataset
@@ -293,7 +334,7 @@ def _export_on(
             types = query.column_types(engine, source)
             spec = params.parse(types, fields=fields, filters=filters, sort=sort)
             params.check_values(engine, types, spec)
-        sql, values = _select(source, types, spec, fmt)
+        sql, values = _select(source, types, spec, fmt, raw=raw)
         count = None
         if fmt == "xlsx" or lease.rows_limit is not None:
             count = _count(engine, source, types, spec)
@@ -319,7 +360,8 @@ def _export_on(
             lease.sent(rows=rows)
             chunks = _stream_file(written, engine)
         elif fmt == "csv":
-            chunks = _closing(_csv(_Counted(Batches(engine, sql, values), lease), bom), engine)
+            batches = _Counted(Batches(engine, sql, values), lease)
+            chunks = _closing(_csv(batches, bom, raw), engine)
         elif fmt == "json":
             chunks = _closing(_json(_Counted(Batches(engine, sql, values), lease)), engine)
         else:

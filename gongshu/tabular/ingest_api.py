@@ -12,25 +12,36 @@ for uploads and make-current); others get the gate's 404 or 403.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status, UploadedFile
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 
 from gongshu import gate
 from gongshu.catalog.models import Dataset
-from gongshu.catalog.schemas import ErrorOut
 from gongshu.engine import limits
 from gongshu.engine.duck import Engine, QueryTimeout
-from gongshu.ops.auth import StaffRequest, principal_from_request, staff_session
+from gongshu.ops.auth import (
+    ApiRequest,
+    StaffRequest,
+    principal_from_request,
+    require_scope,
+    staff_session,
+)
+from gongshu.ops.errors import ErrorOut
 from gongshu.orgs.principal import Principal
 from gongshu.tabular import query, services
 from gongshu.tabular.ingest import profile
@@ -207,12 +218,75 @@ def _answer(principal: Principal, version: Version) -> dict:
         ) from None
 
 
+class UploadTooLarge(Exception):
+    """The upload passed UPLOAD_MAX_BYTES while it streamed in."""
+
+
+class _SizeLimit(FileUploadHandler):
+    """First of the upload handlers: refuses a request whose declared length, or whose
+    streamed file bytes, pass UPLOAD_MAX_BYTES — before the rest is read or staged."""
+
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        super().__init__(request)
+        self.limit = int(settings.UPLOAD_MAX_BYTES)
+        self.received = 0
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        # The form fields may add up to DATA_UPLOAD_MAX_MEMORY_SIZE to the file's bytes.
+        slack = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) + 64 * 1024
+        if content_length and content_length > self.limit + slack:
+            raise UploadTooLarge
+        return None
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            raise UploadTooLarge
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+def _size_limited(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Wraps the upload operation (before its authentication, which may read the body
+    for the CSRF token): the size limit goes first among the upload handlers, and an
+    upload over it is answered 413 in the API's error shape."""
+
+    @functools.wraps(run)
+    def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        request.upload_handlers.insert(0, _SizeLimit(request))
+        try:
+            return run(request, *args, **kwargs)
+        except UploadTooLarge:
+            why = _(
+                "The file is larger than %(size)s, the most an upload may be. Split it "
+                "into smaller files, or ask an administrator to ingest it on the server "
+                "(gongshu ingest) or to raise GONGSHU_UPLOAD_MAX_BYTES."
+            ) % {"size": _size(int(settings.UPLOAD_MAX_BYTES))}
+            return JsonResponse(
+                {"detail": why, "errors": {"file": [why]}},
+                status=413,
+                json_dumps_params={"ensure_ascii": False},
+            )
+
+    return limited
+
+
+def _size(size: int) -> str:
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= scale:
+            return f"{size / scale:g} {unit}"
+    return f"{size} B"
+
+
 @router.post(
     "/datasets/{name}/uploads",
-    response={202: IngestAccepted, 400: ErrorOut, 404: ErrorOut},
+    response={202: IngestAccepted, 400: ErrorOut, 404: ErrorOut, 413: ErrorOut},
     auth=staff_session,
     summary="Upload a file to become the resource's next version",
 )
+@decorate_view(_size_limited)
 def upload(
     request: StaffRequest,
     name: str,
@@ -235,13 +309,14 @@ def upload(
 @router.get(
     "/ingests/{uid}",
     response={200: IngestOut, 404: ErrorOut},
-    auth=staff_session,
+    auth=require_scope("read"),
     url_name="ingest-detail",
     summary="An ingest's status, progress and validation report",
 )
-def ingest_detail(request: HttpRequest, uid: UUID):
-    ingest = get_object_or_404(Ingest.objects.select_related("dataset", "version"), uid=uid)
-    return _ingest_out(request, ingest)
+def ingest_detail(request: ApiRequest, uid: UUID):
+    # A session or a read token of the provider's editors (or staff, platform admins).
+    visible = Ingest.objects.visible_to(request.auth).select_related("dataset", "version")
+    return _ingest_out(request, get_object_or_404(visible, uid=uid))
 
 
 @router.post(
@@ -250,8 +325,8 @@ def ingest_detail(request: HttpRequest, uid: UUID):
     auth=staff_session,
     summary="Run a failed ingest, or one whose worker died, again",
 )
-def ingest_retry(request: HttpRequest, uid: UUID):
-    ingest = get_object_or_404(Ingest, uid=uid)
+def ingest_retry(request: StaffRequest, uid: UUID):
+    ingest = get_object_or_404(Ingest.objects.visible_to(request.auth), uid=uid)
     ingest = services.enqueue_ingest(services.retry_ingest(ingest))
     return Status(202, _accepted(request, ingest))
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gongshu.catalog.models import Dataset
+from gongshu.orgs.facts import EDITOR_ROLES, as_principal
 
 
 class Version(models.Model):
@@ -82,6 +84,22 @@ PHASE_LABELS = {
 }
 
 
+class IngestQuerySet(models.QuerySet):
+    def visible_to(self, caller: Any) -> IngestQuerySet:
+        """Ingests ``caller`` (a Principal or a user) may follow: those of resources its
+        organizations provide, where it is an editor or org admin; every one for platform
+        admins and for staff users, who upload to any resource (``ops.auth.staff_session``)
+        and keep the platform view ``orgs.facts.caller_facts`` gives them. Auditors none."""
+        principal = as_principal(caller)
+        if principal.is_anonymous or principal.is_auditor:
+            return self.none()
+        if principal.is_platform_admin or principal.user.is_staff:
+            return self.all()
+        return self.filter(
+            dataset__provider_id__in=sorted(principal.organization_ids(*EDITOR_ROLES))
+        )
+
+
 class Ingest(models.Model):
     """One attempt to turn an uploaded file into a version, with its progress and report."""
 
@@ -118,6 +136,8 @@ class Ingest(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = IngestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ingest")

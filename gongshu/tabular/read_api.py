@@ -66,6 +66,11 @@ class ExportQuery(Schema):
     sort: list[str] = Field(default_factory=list)
     version: int | None = None
     bom: bool = False
+    raw: bool = Field(
+        False,
+        description="CSV: write text cells as stored. By default a cell that starts like a "
+        "spreadsheet formula (= + - @, tab, CR) gets a leading apostrophe.",
+    )
     format: str | None = None
     purpose: str | None = None
     agreement: int | None = None
@@ -139,6 +144,7 @@ def _export(request: ApiRequest, name: str, fmt: str, q: ExportQuery) -> Streami
             filters=q.filter,
             sort=q.sort,
             bom=q.bom,
+            raw=q.raw,
             purpose=q.purpose,
             agreement=q.agreement,
         )

@@ -32,7 +32,7 @@ from gongshu.engine import storage
 from gongshu.policy import events
 from gongshu.privacy import services as privacy
 from gongshu.tabular import tasks
-from gongshu.tabular.ingest import IngestError, formats, pipeline
+from gongshu.tabular.ingest import IngestError, formats, isolated, pipeline
 from gongshu.tabular.ingest.validate import normalise_schema
 from gongshu.tabular.models import Ingest, IngestStatus, Version
 
@@ -78,11 +78,23 @@ def start_ingest(
         staging = storage.new_staging_dir()
         target = staging / "source"
         digest = hashlib.sha256()
+        limit = int(settings.UPLOAD_MAX_BYTES)
         try:
             with open(target, "wb") as out:
                 for chunk in upload.chunks(formats.CHUNK):
                     out.write(chunk)
                     digest.update(chunk)
+                    if out.tell() > limit:
+                        raise ValidationError(
+                            {
+                                "file": _(
+                                    "The file is larger than %(size)d bytes, the most an "
+                                    "upload may be (GONGSHU_UPLOAD_MAX_BYTES). Split it, or "
+                                    "have it ingested on the server with gongshu ingest."
+                                )
+                                % {"size": limit}
+                            }
+                        )
             size = target.stat().st_size
             source_sha = digest.hexdigest()
             if upload.size is not None and size != upload.size:
@@ -205,7 +217,11 @@ def run_ingest(ingest_id: int, listener: Listener | None = None) -> Ingest:
             same = _version_from_source(ingest.dataset, ingest.source_sha256)
             if same is not None:
                 return _unchanged(ingest, same)
-        outcome = pipeline.convert(source, work, _declared(ingest), recorder, ingest.bytes_total)
+        # In a child process under INGEST_MEMORY_CAP (ingest/isolated.py): a file that
+        # exhausts it fails this ingest, never the worker.
+        outcome = isolated.convert(
+            source, work, _declared(ingest), recorder, ingest.bytes_total, ingest.source_name
+        )
         same = Version.objects.filter(dataset=ingest.dataset, sha256=outcome.sha256).first()
         if same is not None:
             return _unchanged(ingest, same)
@@ -236,6 +252,17 @@ def run_ingest(ingest_id: int, listener: Listener | None = None) -> Ingest:
             "errorCounts": [],
         }
         return _finish(ingest, IngestStatus.REJECTED, error=exc.message, report=report)
+    except isolated.Stopped as exc:
+        # Out of memory, killed or too slow: not a verdict on the file. The upload is
+        # kept, and POST /ingests/{uid}/retry runs it again.
+        log.warning("ingest %s stopped: %s", ingest.uid, exc.message)
+        report = {
+            "valid": False,
+            "stats": {"errors": 1},
+            "errors": [{"type": "source-error", "note": exc.message}],
+            "errorCounts": [],
+        }
+        return _finish(ingest, IngestStatus.FAILED, error=exc.message, report=report)
     except Exception as exc:
         log.exception("ingest %s failed", ingest.uid)
         return _finish(ingest, IngestStatus.FAILED, error=str(exc) or exc.__class__.__name__)
@@ -338,6 +365,7 @@ def retry_ingest(ingest: Ingest) -> Ingest:
         status=IngestStatus.QUEUED,
         phase="queued",
         error="",
+        report={},
         bytes_done=0,
         rows_done=0,
         finished_at=None,

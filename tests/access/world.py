@@ -23,9 +23,10 @@ from gongshu.access.models import (
 )
 from gongshu.catalog import rules
 from gongshu.catalog.models import Dataset
-from gongshu.orgs.models import Membership, Organization, PlatformRole
+from gongshu.orgs.models import Organization, PlatformRole
 from gongshu.policy import odrl
 from gongshu.tabular.models import Version
+from tests.personas import make_member, make_organization, make_person
 from tests.tabular.factories import TRAFFIC, make_version
 
 # What an agreement in this world grants: three fields, a masked plate, ids up to 50.
@@ -95,22 +96,19 @@ class World:
     agreements: dict[str, Agreement] = field(default_factory=dict)
 
 
-def _org(code: str, kind: str) -> Organization:
-    return Organization.objects.create(code=code, name_zh=code, kind=kind, region="310000")
-
-
 def build(*, resources: list[dict] | None = None) -> World:
-    provider = _org("w-provider", "government")
+    provider = make_organization("w-provider", "government")
     world = World(provider=provider)
     user_model = get_user_model()
     for name, (kind, role, platform_role) in PERSONAS.items():
         if name == "anonymous":
             continue
-        user = user_model.objects.create_user(name, f"{name}@example.org")
         if kind == "provider":
-            Membership.objects.create(user=user, organization=provider, role=role)
+            user = make_member(name, provider, role)
         elif kind:
-            Membership.objects.create(user=user, organization=_org(f"w-{name}", kind), role=role)
+            user = make_member(name, make_organization(f"w-{name}", kind), role)
+        else:
+            user = make_person(name)
         if platform_role:
             PlatformRole.objects.create(user=user, role=platform_role)
         world.users[name] = user

@@ -1,15 +1,16 @@
-"""Appending: each entry hashes its canonical JSON and links to the one before; an entry
-commits or rolls back with the change it records."""
+"""Appending: each entry hashes its canonical JSON with the audit key and links to the one
+before; an entry commits or rolls back with the change it records."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 
 import pytest
 from django.db import transaction
 
-from gongshu.audit import chain, services
+from gongshu.audit import chain, keys, services
 from gongshu.audit.models import AuditEvent
 from gongshu.orgs.principal import Principal
 
@@ -22,7 +23,7 @@ def test_it_chains_entries_from_genesis(db):
     assert services.verify().ok
 
 
-def test_it_hashes_the_canonical_json_of_every_other_field(db):
+def test_it_hashes_the_canonical_json_of_every_other_field_with_the_audit_key(db):
     event = services.record(None, "test.one", resource="dataset:a", details={"b": 1, "a": "交"})
     document = {
         "seq": 1,
@@ -36,7 +37,12 @@ def test_it_hashes_the_canonical_json_of_every_other_field(db):
         "prev_hash": chain.GENESIS,
     }
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    assert event.hash == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    master = bytes.fromhex(keys.key_file().read_text().strip())
+    entry_key = hmac.digest(master, b"gongshu audit entry v1", hashlib.sha256)
+    assert event.scheme == chain.KEYED == "hmac-sha256"
+    assert event.hash == hmac.new(entry_key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+    # Not the plain SHA-256 that someone without the key could recompute.
+    assert event.hash != hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def test_it_rolls_back_with_the_callers_transaction(db):
@@ -83,3 +89,10 @@ def test_it_stores_details_as_they_read_back(db):
     assert services.verify().ok
     with pytest.raises(ValueError):
         services.record(None, "test.nan", details={"x": float("nan")})
+
+
+@pytest.mark.parametrize("length", [1, 32, 64, 65, 200])
+def test_verifys_hmac_gives_the_digests_of_the_standard_library(length):
+    key, data = bytes(range(length % 256)) * (length // 256 + 1), "交通".encode() * 50
+    key = key[:length]
+    assert chain.hmac_sha256(key)(data) == hmac.digest(key, data, "sha256").hex()

@@ -1,5 +1,10 @@
 """Tampering: someone with database access drops the triggers and changes, deletes or
-inserts rows; verify finds the first bad entry and says what is wrong with it."""
+inserts rows; verify finds the first bad entry and says what is wrong with it.
+
+``attacker`` is the cursor with the triggers out of the way; ``forged(...)`` makes an
+entry as someone without the audit key can (plain SHA-256), or, with ``key=``, as
+someone who stole it, to show what the links alone find.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import translation
 
-from gongshu.audit import chain, guards, services
+from gongshu.audit import chain, guards, keys, services
 from gongshu.audit.chain import Problem
 from gongshu.audit.models import AuditEvent
 
@@ -37,7 +42,7 @@ def _insert(cursor, **values) -> None:
     )
 
 
-def _forged(cursor, seq: int, prev_hash: str, at) -> dict:
+def _forged(cursor, seq: int, prev_hash: str, at, *, stolen_key: bool = False) -> dict:
     values = {
         "seq": seq,
         "at": at,
@@ -49,7 +54,15 @@ def _forged(cursor, seq: int, prev_hash: str, at) -> dict:
         "details": {},
         "prev_hash": prev_hash,
     }
-    return {**values, "details": "{}", "hash": chain.entry_hash(**values)}
+    if not stolen_key:
+        return {**values, "details": "{}", "hash": chain.entry_hash(**values)}
+    key = keys.require().entry
+    return {
+        **values,
+        "details": "{}",
+        "scheme": chain.KEYED,
+        "hash": chain.entry_hash(**values, key=key),
+    }
 
 
 def _renumber_from(cursor, seq: int, delta: int) -> None:
@@ -91,19 +104,29 @@ def test_it_finds_an_entry_appended_with_a_wrong_link(attacker):
 
 
 def test_it_finds_an_entry_inserted_in_between(attacker):
-    # A careful forger links the new entry to entry 4 and hashes it correctly; the entry
-    # that now follows it still links to entry 4, and that is where the chain breaks.
+    # A careful forger (one who even holds the audit key) links the new entry to entry 4
+    # and hashes it correctly; the entry that now follows it still links to entry 4, and
+    # that is where the chain breaks.
+    before = _row(4)
+    _renumber_from(attacker, 5, 1)
+    _insert(attacker, **_forged(attacker, 5, before["hash"], before["at"], stolen_key=True))
+    report = services.verify()
+    assert (report.bad_seq, report.problem) == (6, Problem.UNLINKED)
+
+
+def test_it_finds_an_entry_inserted_without_the_key_at_its_own_seq(attacker):
+    # Without the key, the forger can only give it a plain SHA-256 hash, after keyed ones.
     before = _row(4)
     _renumber_from(attacker, 5, 1)
     _insert(attacker, **_forged(attacker, 5, before["hash"], before["at"]))
     report = services.verify()
-    assert (report.bad_seq, report.problem) == (6, Problem.UNLINKED)
+    assert (report.bad_seq, report.problem, report.checked) == (5, Problem.UNKEYED, 4)
 
 
 def test_it_finds_a_clumsily_inserted_entry_at_its_own_seq(attacker):
     before = _row(4)
     _renumber_from(attacker, 5, 1)
-    forged = _forged(attacker, 5, before["hash"], before["at"])
+    forged = _forged(attacker, 5, before["hash"], before["at"], stolen_key=True)
     _insert(attacker, **{**forged, "hash": "0" * 63 + "1"})
     report = services.verify()
     assert (report.bad_seq, report.problem) == (5, Problem.CHANGED)

@@ -6,7 +6,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from gongshu.audit import services
+from gongshu.audit import keys, services
 
 
 def test_it_reports_an_intact_log_and_its_head(db):
@@ -23,7 +23,10 @@ def test_it_reports_progress_in_chunks(db):
         services.record(None, "test.event", details={"n": n})
     seen: list[int] = []
     report = services.chain.verify(
-        services.chain.iterate_table(chunk_size=7), on_progress=seen.append, every=10
+        services.chain.iterate_table(chunk_size=7),
+        on_progress=seen.append,
+        every=10,
+        key=keys.require().entry,
     )
     assert report.ok and report.checked == 25 and seen == [10, 10, 5]
 

@@ -12,9 +12,10 @@ from django.utils import timezone
 from gongshu.billing import services
 from gongshu.billing.models import AgreementPlan, PricePlan
 from gongshu.catalog.models import Dataset
-from gongshu.orgs.models import Membership, Organization
+from gongshu.orgs.models import Organization
 from gongshu.orgs.principal import Principal
 from tests.access import world as w
+from tests.personas import make_member, make_organization
 from tests.tabular.factories import TRAFFIC, make_version
 
 SHARES = {"provider_bp": 6000, "operator_bp": 3000, "platform_bp": 1000}
@@ -47,10 +48,8 @@ def plan(authority_user, datasets: list[Dataset], code: str = "p", **values) -> 
 
 
 def reader(code: str = "acme", kind: str = "enterprise"):
-    organization = Organization.objects.create(code=code, name_zh=code, kind=kind, region="310000")
-    user = get_user_model().objects.create_user(f"{code}-reader")
-    Membership.objects.create(user=user, organization=organization, role="member")
-    return user
+    """A member of a new organization ``code`` (no e-mail address)."""
+    return make_member(f"{code}-reader", make_organization(code, kind), "member", email="")
 
 
 def agreement(

@@ -16,6 +16,9 @@ from gongshu.interop.ckan.envelope import ValidationFailed
 from gongshu.orgs.principal import Principal
 from gongshu.tabular.models import Version
 
+# The largest integer any CKAN parameter takes (offsets, limits, rows, start).
+MAX_INTEGER = 1_000_000_000
+
 
 @dataclass
 class Call:
@@ -49,15 +52,29 @@ class Call:
             raise ValidationFailed({name: [_("Missing value")]})
         return value
 
-    def integer(self, name: str, default: int, *, low: int = 0, high: int | None = None) -> int:
+    def integer(self, name: str, default: int, *, low: int = 0, high: int = MAX_INTEGER) -> int:
+        """An integer from ``low`` to ``high``; every integer parameter has both bounds, so
+        no offset reaches a database or DuckDB as a number it cannot hold."""
         value = self.params.get(name)
         if value is None or value == "":
             return default
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise ValidationFailed({name: [_("Invalid integer")]}) from None
-        if number < low or (high is not None and number > high):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON's 20.0
+        if isinstance(value, bool | float | list | dict):
+            raise ValidationFailed({name: [_("Invalid integer")]})
+        text = str(value).strip()
+        if len(text) > 20:  # int() of a long string costs time, and no bound is that long
+            number = None
+            if text.lstrip("+-").isdigit():
+                number = low - 1 if text.startswith("-") else high + 1
+        else:
+            try:
+                number = int(text)
+            except ValueError:
+                number = None
+        if number is None:
+            raise ValidationFailed({name: [_("Invalid integer")]})
+        if not low <= number <= high:
             raise ValidationFailed(
                 {name: [_("Must be between %(low)d and %(high)s.") % {"low": low, "high": high}]}
             )
@@ -83,6 +100,10 @@ class Call:
                 return json.loads(value)
             except ValueError:
                 return value
+            except RecursionError:  # nested thousands deep
+                raise ValidationFailed(
+                    {name: [_("Nested too deeply; send a flat value.")]}
+                ) from None
         return value
 
     def names(self, name: str) -> list[str] | None:

@@ -260,11 +260,14 @@ def _with_dataset_names(call: Call, statement: str) -> str:
 def datastore_search_sql(call: Call) -> dict[str, Any]:
     statement = call.required("sql")
     try:
+        # Nesting is bounded before any parser (this one's included) recurses into it.
+        sql.check_depth(statement)
+        try:
+            named = _with_dataset_names(call, statement)
+        except RecursionError:
+            raise ValidationError({"sql": sql.too_deep()}) from None
         answer = sql.run(
-            call.principal,
-            _with_dataset_names(call, statement),
-            limit=limits.sql_max_rows(),
-            purpose=call.text("purpose"),
+            call.principal, named, limit=limits.sql_max_rows(), purpose=call.text("purpose")
         )
     except ValidationError as exc:
         messages = exc.message_dict if hasattr(exc, "error_dict") else {"query": exc.messages}

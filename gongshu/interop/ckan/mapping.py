@@ -12,6 +12,7 @@ from typing import Any
 
 from django.urls import reverse
 
+from gongshu.catalog import attributes
 from gongshu.catalog.models import Dataset
 from gongshu.catalog.vocabulary import DOMAIN_ZH, LICENCES, Domain, OpeningAttribute, Status
 from gongshu.orgs.models import Organization
@@ -26,22 +27,7 @@ RESOURCE_ID = re.compile(
 OPEN_LICENCES = {"CC-BY-4.0", "CC0-1.0", "ODC-BY-1.0", "GOV-OPEN"}
 
 # Dataset attribute -> extra key; the harvester maps the same keys back.
-EXTRA_FIELDS = (
-    "title_en",
-    "description_en",
-    "domain",
-    "level",
-    "general_sublevel",
-    "sharing_attribute",
-    "sharing_condition",
-    "opening_attribute",
-    "opening_condition",
-    "authorized_operation",
-    "update_frequency",
-    "temporal_start",
-    "temporal_end",
-    "spatial_coverage",
-)
+EXTRA_FIELDS = attributes.CKAN_EXTRAS
 
 
 def iso(value: Any) -> str | None:

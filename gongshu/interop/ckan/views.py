@@ -37,7 +37,7 @@ def _params(request: HttpRequest) -> dict:
             return {}
         try:
             body = json.loads(request.body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
             raise envelope.BadRequest(
                 _("Bad request - JSON Error: the body is not JSON.")
             ) from None
@@ -54,8 +54,9 @@ def _principal(request: HttpRequest) -> Principal:
     if header and not header.lower().startswith("bearer "):
         request.META["HTTP_AUTHORIZATION"] = f"Bearer {header.strip()}"
         request.__dict__.pop("headers", None)  # a cached_property built from META
-    # Every CKAN action here only reads, so a cross-site POST can change nothing.
-    setattr(request, "_ninja_csrf_exempt", True)  # noqa: B010 (HttpRequest does not declare it)
+    # A token needs no CSRF token (no browser sends one by itself); a signed-in session's
+    # POST does, as on /api/v1: a cross-site form would read, and spend the calls and
+    # rows of the user's agreements, in the user's name.
     try:
         return principal_from_request(request)
     except HttpError as exc:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.urls import reverse
 from rdflib import BNode, Graph, Literal, URIRef
 
+from gongshu.catalog import attributes
 from gongshu.catalog.models import Dataset
 from gongshu.catalog.vocabulary import DOMAIN_ZH, LICENCES, Domain
 from gongshu.interop.dcat.vocab import (
@@ -34,17 +35,7 @@ from gongshu.orgs.models import Organization
 from gongshu.tabular.models import Version
 
 # Attributes with no DCAT-AP property; carried in Gongshu's own terms.
-_GONGSHU_TERMS = (
-    "domain",
-    "level",
-    "general_sublevel",
-    "sharing_attribute",
-    "sharing_condition",
-    "opening_attribute",
-    "opening_condition",
-    "authorized_operation",
-    "update_frequency",
-)
+_GONGSHU_TERMS = attributes.DCAT_GONGSHU_TERMS
 
 
 class Uris:

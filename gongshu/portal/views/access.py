@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -60,18 +59,10 @@ def apply(request: HttpRequest, name: str) -> HttpResponse:
     return render(request, "portal/apply.html", {"dataset": dataset, "can": can, "form": form})
 
 
-def _parties(caller) -> Q:
-    """Applications the caller is a party to (the same sides the access API lists)."""
-    orgs = caller.organization_ids()
-    seen = Q(organization_id__in=orgs) | Q(provider_id__in=orgs)
-    if access.is_data_authority(caller):
-        seen = Q() if caller.is_platform_admin else seen | Q(needs_authority=True)
-    return seen
-
-
 def _applications(caller):
+    """Applications the caller is a party to (the same ``visible_to`` the access API lists)."""
     return (
-        Application.objects.filter(_parties(caller))
+        Application.objects.visible_to(caller)
         .select_related("organization", "provider", "applicant")
         .prefetch_related("resources__dataset", "reviews__reviewer")
     )

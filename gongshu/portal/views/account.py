@@ -26,9 +26,13 @@ from gongshu.portal.views.common import errors_into, guarded, principal
 
 
 def _agreements(caller):
+    """The agreements of my organizations: what ``visible_to`` shows, narrowed to those
+    my organizations are party to (a platform admin sees every agreement through the API,
+    but its account page lists its own)."""
     orgs_ = caller.organization_ids()
     return (
-        Agreement.objects.filter(Q(organization_id__in=orgs_) | Q(provider_id__in=orgs_))
+        Agreement.objects.visible_to(caller)
+        .filter(Q(organization_id__in=orgs_) | Q(provider_id__in=orgs_))
         .select_related("organization", "provider")
         .prefetch_related("datasets")
     )
@@ -84,7 +88,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "created": created,
             "tokens": orgs.tokens_of(request.user).order_by("-created_at"),
             "agreements": agreements,
-            "notifications": Notification.objects.filter(recipient=caller.user)[:20],
+            "notifications": Notification.objects.visible_to(caller)[:20],
             "statements": billing.statements(caller),
         },
     )
@@ -102,6 +106,6 @@ def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
 @guarded()
 @require_POST
 def read_notifications(request: HttpRequest) -> HttpResponse:
-    recipient = principal(request).user  # signed in: guarded
-    Notification.objects.filter(recipient=recipient, read_at=None).update(read_at=timezone.now())
+    mine = Notification.objects.visible_to(principal(request))  # signed in: guarded
+    mine.filter(read_at=None).update(read_at=timezone.now())
     return redirect("portal:account")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import itertools
 from collections import Counter
 from pathlib import Path
@@ -93,7 +94,8 @@ def infer_schema(path: Path, delimiter: str) -> dict:
     from frictionless import Detector
 
     rows = settings.INGEST_INFER_ROWS
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    # A byte that is not UTF-8 only blurs the sample; DuckDB's read reports its row.
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         labels = next(reader, [])
         fragment: list[list[str]] = []
@@ -234,6 +236,17 @@ def _reject_note(kind: str, line: int, column: str | None, cell: str | None, fie
     return _("Row %(row)d cannot be parsed (check its quotes).") % {"row": line}
 
 
+def _cells(line: str, delimiter: str) -> list[str]:
+    """The cells of one line as DuckDB's reject table quotes it: with line-ending
+    characters still on (of a CRLF file, Excel's default, the LF comes first), which
+    Python's csv refuses in a list of lines."""
+    text = io.StringIO(line.strip("\r\n"), newline="")
+    try:
+        return next(csv.reader(text, delimiter=delimiter), [])
+    except csv.Error:
+        return []
+
+
 def collect_rejects(con, schema: dict, delimiter: str) -> tuple[list[dict], list[dict]]:
     """Examples and counts from DuckDB's CSV reject table."""
     limit = settings.INGEST_REPORT_EXAMPLES
@@ -256,7 +269,7 @@ def collect_rejects(con, schema: dict, delimiter: str) -> tuple[list[dict], list
         kind = _REJECT_KINDS.get(raw_kind, "format-error")
         cell = None
         if kind == "type-error" and csv_line is not None:
-            cells = next(csv.reader([csv_line], delimiter=delimiter), [])
+            cells = _cells(csv_line, delimiter)
             if column_idx and column_idx <= len(cells):
                 cell = cells[column_idx - 1]
         error = _error(
