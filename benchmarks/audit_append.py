@@ -5,15 +5,13 @@ now (HMAC-SHA-256 entries, signed checkpoints), side by side in one run.
 Appends go through ``record`` exactly as the platform makes them: each in its own
 transaction (one writer, then several threads), and many in one caller's transaction;
 the baseline's ``record`` and today's alternate, ``--rounds`` times each, on one table.
-Then verify, on chains built outside ``record`` for speed only (hashes computed in
-Python, rows inserted in batches):
-
-- **before**: a chain of ``--verify-entries`` plain SHA-256 entries, checked by the
-  baseline's ``verify``, alternating with today's ``verify`` over the same entries (which
-  reads them as entries from before the key);
-- **after**: the table emptied, a keyed chain of as many entries with a signed
-  checkpoint every ``--checkpoint-every`` entries in the checkpoint file, checked by
-  today's ``verify`` (signatures, every entry's HMAC, every checkpoint's hash).
+Then verify, on a chain built outside ``record`` for speed only (hashes computed in
+Python, rows inserted in batches) as an upgraded database has it: ``--verify-entries``
+entries, the first half plain SHA-256 from before the audit key, the second half keyed,
+with a signed checkpoint at the first keyed entry and every ``--checkpoint-every``. In
+each of ``--rounds`` rounds, on the same table: the baseline's ``verify`` over the first
+half (**before**), today's over the same rows, and today's ``services.verify`` over the
+whole chain and the checkpoint file (**after**); the keyed half's time is the difference.
 
 Each database runs in its own subprocess, because Django's settings are fixed per process.
 
@@ -141,8 +139,10 @@ def _extend_chain(total: int, *, keyed: bool, checkpoint_every: int) -> float:
 
     started = time.perf_counter()
     key = keys.obtain() if keyed else None
-    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-    seq, prev = last if last else (0, chain.GENESIS)
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash", "scheme").first()
+    seq, prev = last[:2] if last else (0, chain.GENESIS)
+    # As record() does: the first keyed entry after pre-key ones is checkpointed at once.
+    upgrade = seq + 1 if keyed and last is not None and last[2] is None else None
     at = timezone.now()
     raw = models.QuerySet(AuditEvent)  # the guarded manager refuses bulk_create on purpose
     while seq < total:
@@ -166,7 +166,7 @@ def _extend_chain(total: int, *, keyed: bool, checkpoint_every: int) -> float:
             else:
                 prev = chain.entry_hash(**values, key=key.entry)
                 batch.append(AuditEvent(**values, hash=prev, scheme=chain.KEYED))
-                if seq % checkpoint_every == 0:
+                if seq % checkpoint_every == 0 or seq == upgrade:
                     due.append((seq, prev))
         with transaction.atomic():
             raw.bulk_create(batch)
@@ -190,7 +190,7 @@ def child(args: argparse.Namespace) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from gongshu.audit import checkpoints, services
+    from gongshu.audit import chain, checkpoints, keys, services
     from gongshu.audit.models import AuditEvent
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -212,48 +212,60 @@ def child(args: argparse.Namespace) -> None:
         "100_per_transaction": lambda record: _append(record, n, per_transaction=100),
     }
     for kind, run in kinds.items():
-        for variant, record in variants.items():
-            rates = []
-            for _ in range(args.rounds):
+        rates: dict[str, list[float]] = {variant: [] for variant in variants}
+        for _ in range(args.rounds):  # before, after, before, after, ...
+            for variant, record in variants.items():
                 seconds, _unused = _timed(lambda run=run, record=record: run(record))
-                rates.append(n / seconds)
-            result[f"{kind}_{variant}"] = round(statistics.median(rates))
+                rates[variant].append(n / seconds)
+        for variant, measured in rates.items():
+            result[f"{kind}_{variant}"] = round(statistics.median(measured))
             print(f"{vendor}: {kind} ({variant}): {result[f'{kind}_{variant}']:,}/s", flush=True)
     _wipe()
     checkpoints.path().unlink(missing_ok=True)
+    keys.forget()
 
-    # Verify before: plain entries, the baseline's verify and today's, alternating.
-    m = args.verify_entries
-    result["generate_plain_s"] = round(_extend_chain(m, keyed=False, checkpoint_every=0), 1)
+    # Verify: one chain as an upgraded database has it — the first half written before
+    # the audit key (plain SHA-256), the second half keyed, with a signed checkpoint at
+    # the first keyed entry and every --checkpoint-every. All three verifies alternate in
+    # each round over the same table: the baseline's over the first half (the rows it
+    # knows), today's over the same rows, today's over the whole chain and checkpoints.
+    total, half = args.verify_entries, args.verify_entries // 2
+    result["generate_s"] = round(
+        _extend_chain(half, keyed=False, checkpoint_every=0)
+        + _extend_chain(total, keyed=True, checkpoint_every=args.checkpoint_every),
+        1,
+    )
     result["entries"] = AuditEvent.objects.count()
+    key = keys.require().entry
+    first_half = AuditEvent.objects.filter(seq__lte=half).order_by("seq")
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    runs: dict[str, list[float]] = {"verify_before": [], "verify_after_plain": []}
+    runs: dict[str, list[float]] = {"before": [], "after_plain": [], "after_whole": []}
     for _ in range(args.rounds):
         if old_chain is not None:
-            seconds, report = _timed(lambda: old_chain.verify(old_chain.iterate_table(5000)))
-            assert report.ok and report.checked == m, report
-            runs["verify_before"].append(seconds)
+            rows = first_half.values_list(*old_chain.FIELDS).iterator(chunk_size=5000)
+            seconds, report = _timed(lambda rows=rows: old_chain.verify(rows))
+            assert report.ok and report.checked == half, report
+            runs["before"].append(seconds)
+        rows = first_half.values_list(*chain.ROW).iterator(chunk_size=5000)
+        seconds, report = _timed(lambda rows=rows: chain.verify(rows, key=key))
+        assert report.ok and report.checked == half == report.legacy, report
+        runs["after_plain"].append(seconds)
         seconds, report = _timed(services.verify)
-        assert report.ok and report.checked == m and report.legacy == m, report
-        runs["verify_after_plain"].append(seconds)
-
-    # Verify after: a keyed chain with its checkpoints.
-    _wipe()
-    result["generate_keyed_s"] = round(
-        _extend_chain(m, keyed=True, checkpoint_every=args.checkpoint_every), 1
-    )
-    runs["verify_after_keyed"] = []
-    for _ in range(args.rounds):
-        seconds, report = _timed(services.verify)
-        assert report.ok and report.checked == m and report.legacy == 0, report
-        assert report.checkpoints == m // args.checkpoint_every, report
-        runs["verify_after_keyed"].append(seconds)
+        assert report.ok and report.checked == total and report.legacy == half, report
+        runs["after_whole"].append(seconds)
     result["checkpoints"] = report.checkpoints
+    runs["after_keyed_derived"] = [
+        whole - plain for whole, plain in zip(runs["after_whole"], runs["after_plain"], strict=True)
+    ]
     for label, times in runs.items():
         if times:
-            result[label] = round(statistics.median(times), 1)
-            result[f"{label}_runs"] = [round(t, 1) for t in times]
-            print(f"{vendor}: {label}: {m / statistics.median(times):,.0f} entries/s", flush=True)
+            entries = total if label == "after_whole" else half
+            result[f"verify_{label}"] = round(statistics.median(times), 1)
+            result[f"verify_{label}_runs"] = [round(t, 1) for t in times]
+            result[f"verify_{label}_rate"] = round(entries / statistics.median(times))
+            print(
+                f"{vendor}: verify {label}: {entries / statistics.median(times):,.0f}/s", flush=True
+            )
     result["max_rss_mb_before_verify"] = rss_before // 1024
     result["max_rss_mb_after_verify"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(f"{vendor}: {json.dumps(result)}", flush=True)
@@ -325,23 +337,25 @@ def _markdown(results: list[dict[str, Any]], threads: int) -> str:
             )
     lines += [
         "",
-        "| database | verify | entries | checkpoints | time (median; runs) | rate |",
-        "|---|---|---:|---:|---:|---:|",
+        "| database | verify | entries | time (median; runs) | rate |",
+        "|---|---|---:|---:|---:|",
     ]
     labels = {
-        "verify_before": "before: plain SHA-256, baseline code",
-        "verify_after_plain": "after: the same pre-key entries, today's code",
-        "verify_after_keyed": "after: keyed entries + checkpoints",
+        "before": "before: baseline code, the pre-key half",
+        "after_plain": "after: today's code, the same pre-key half",
+        "after_whole": "after: today's code, whole chain + checkpoints",
+        "after_keyed_derived": "after: the keyed half (whole − pre-key half)",
     }
     for r in results:
         for label, text in labels.items():
-            if label not in r:
+            key = f"verify_{label}"
+            if key not in r:
                 continue
-            points = r["checkpoints"] if label == "verify_after_keyed" else 0
-            runs = " / ".join(str(t) for t in r[f"{label}_runs"])
+            entries = r["entries"] if label == "after_whole" else r["entries"] // 2
+            runs = " / ".join(str(t) for t in r[f"{key}_runs"])
             lines.append(
-                f"| {r['vendor']} | {text} | {r['entries']:,} | {points:,} | "
-                f"{r[label]} s ({runs}) | {r['entries'] / r[label]:,.0f}/s |"
+                f"| {r['vendor']} | {text} | {entries:,} | {r[key]} s ({runs}) | "
+                f"{r[f'{key}_rate']:,}/s |"
             )
     return "\n".join(lines)
 

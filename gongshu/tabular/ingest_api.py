@@ -255,7 +255,7 @@ def _size_limited(run: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
     @functools.wraps(run)
     def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        request.upload_handlers.insert(0, _SizeLimit(request))
+        request.upload_handlers = [_SizeLimit(request), *request.upload_handlers]
         try:
             return run(request, *args, **kwargs)
         except UploadTooLarge:

@@ -50,26 +50,19 @@ def _heads(value: object) -> bool:
     return zlib.crc32(repr(value).encode()) % 2 == 0
 
 
-@schema.hook
-def map_path_parameters(context, path_parameters):
-    if path_parameters and _heads(path_parameters):
+def _with_known_values(case) -> None:
+    """Every other case (by its own content) gets names that exist, in every phase."""
+    path = case.path_parameters
+    if path and _heads(path):
         for key, known in KNOWN_PATH.items():
-            if key in path_parameters:
-                path_parameters[key] = known
-        if "fmt" in path_parameters:
-            path_parameters["fmt"] = FORMATS[zlib.crc32(repr(path_parameters).encode()) % 5]
-    return path_parameters
-
-
-@schema.hook
-def map_body(context, body):
-    if isinstance(body, dict) and _heads(body):
+            if key in path:
+                path[key] = known
+        if "fmt" in path:
+            path["fmt"] = FORMATS[zlib.crc32(repr(path).encode()) % len(FORMATS)]
+    if isinstance(case.body, dict) and _heads(case.body):
         for key, known in KNOWN_BODY.items():
-            if key in body and not (
-                key == "name" and getattr(context.operation, "method", "") == "POST"
-            ):
-                body[key] = known
-    return body
+            if key in case.body and not (key == "name" and case.method == "POST"):
+                case.body[key] = known
 
 
 @pytest.fixture
@@ -103,6 +96,7 @@ def bearer(_connection_kept, make_dataset, staff_user, make_token, settings) -> 
     suppress_health_check=list(HealthCheck),
 )
 def test_no_operation_answers_a_server_error(case, bearer):
+    _with_known_values(case)
     if os.environ.get("APIHYGIENE_COUNT"):
         with open(os.environ["APIHYGIENE_COUNT"], "a") as f:
             f.write(f"{case.operation.label}\n")

@@ -57,13 +57,19 @@ def worker(*args: str, phase_delay_ms: int = 0) -> subprocess.Popen:
     )
 
 
-def wait_for(predicate, proc: subprocess.Popen, timeout: float = 60) -> None:
+# Generous: under load a worker takes seconds to start, and its first conversion starts
+# the fork server its children come from (ingest/isolated.py). Nothing here depends on
+# timing but these upper bounds.
+TIMEOUT_S = 300
+
+
+def wait_for(predicate, proc: subprocess.Popen, timeout: float = TIMEOUT_S) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             pytest.fail(f"the worker did not get there:\n{proc.communicate()[0].decode()}")
-        time.sleep(0.05)
+        time.sleep(0.1)
 
 
 @pytest.mark.slow
@@ -86,7 +92,7 @@ def test_a_killed_worker_leaves_nothing_half_done_and_a_retry_succeeds(make_data
     try:
         wait_for(lambda: Ingest.objects.get(pk=queued.pk).phase == "publishing", proc)
         proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
+        proc.wait(timeout=TIMEOUT_S)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -104,7 +110,7 @@ def test_a_killed_worker_leaves_nothing_half_done_and_a_retry_succeeds(make_data
 
     services.enqueue_ingest(services.retry_ingest(killed))
     proc = worker("--batch")
-    output = proc.communicate(timeout=60)[0].decode()
+    output = proc.communicate(timeout=TIMEOUT_S)[0].decode()
     retried = Ingest.objects.get(pk=queued.pk)
     assert retried.status == IngestStatus.SUCCEEDED, (retried.error, output)
     assert retried.version.number == 2 and retried.version.is_current

@@ -175,15 +175,19 @@ def test_every_read_path_returns_the_same_values_from_the_copy(
     login, researcher, agreement, tmp_path, selects, django_capture_on_commit_callbacks
 ):
     client = login(researcher)
+    # SQL runs in the sandbox over the Decision's copy, written on the spot when missing:
+    # the paths that mask in the query are compared first, SQL once the copy exists.
+    in_query_reads = [read for read in READS if read != "sql"]
     # Reads run in autocommit: what follows them (CopyWanted) runs once each is done.
     with django_capture_on_commit_callbacks(execute=True):
-        in_query = {read: _records(client, read, tmp_path) for read in READS}
+        in_query = {read: _records(client, read, tmp_path) for read in in_query_reads}
     assert not _copies() and not any("/masked/" in sql for sql in selects)
     assert _run_queued() == 1  # one copy for the Decision, requested by the first read
     (copy,) = _copies()
     selects.clear()
     from_copy = {read: _records(client, read, tmp_path) for read in READS}
     assert selects and all(str(copy) in sql for sql in selects)
+    in_query["sql"] = from_copy["rows"]  # the sandbox's answer must equal the other paths'
     for read in READS:
         assert len(in_query[read]) == 160, read
         assert from_copy[read] == in_query[read], read

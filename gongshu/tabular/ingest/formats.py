@@ -76,8 +76,8 @@ def sniff(path: Path) -> Sniffed:
         return Sniffed(PARQUET)
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # Excel's "Unicode text": UTF-16 with a BOM, usually tab-delimited.
-        text = codecs.getincrementaldecoder("utf-16")(errors="replace").decode(sample)
-        return _text(Sniffed(CSV, "utf-16"), text)
+        decoded = codecs.getincrementaldecoder("utf-16")(errors="replace").decode(sample)
+        return _text(Sniffed(CSV, "utf-16"), decoded)
     text = sample.removeprefix(codecs.BOM_UTF8).lstrip()
     if text.startswith(b"["):
         return Sniffed(JSON)

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import duckdb
 from django.conf import settings
@@ -227,7 +227,7 @@ def convert(
                 rows,
             )
         progress.phase("profiling")
-        column_profile = _finite(profile_of(con, out, schema, stats))
+        column_profile = cast("dict", _finite(profile_of(con, out, schema, stats)))
         notes += _non_finite_notes(schema, column_profile)
     except duckdb.OutOfMemoryException:
         raise  # not the file's fault: the ingest fails, and may be retried
@@ -293,8 +293,8 @@ def _csv_to_parquet(
     """The schema the file was converted with, and whether the file is one line with no
     line break (then no rows means "a header alone", said in other words)."""
     progress.phase("checking header")
-    first = formats.read_header(path, delimiter)
-    header = first.names
+    head = formats.read_header(path, delimiter)
+    header = head.names
     _check_width(len(header), started)
     header_errors = v.check_header(header, declared)
     if header_errors:
@@ -328,7 +328,7 @@ def _csv_to_parquet(
         # to report every bad row.
         try:
             _copy(con, reader + writer, progress, bytes_total)
-            return schema, not first.terminated
+            return schema, not head.terminated
         except duckdb.OutOfMemoryException:
             raise
         except duckdb.Error:
@@ -340,7 +340,7 @@ def _csv_to_parquet(
         _copy(con, reader + rejects + writer, progress, bytes_total)
         errors, counts = v.collect_rejects(con, schema, delimiter)
         if not counts:
-            return schema, not first.terminated
+            return schema, not head.terminated
         mistyped = {c["fieldName"] for c in counts if c["type"] == "type-error"}
         only_types = all(c["type"] == "type-error" for c in counts)
         if declared is None and attempt == 1 and only_types:
@@ -368,7 +368,7 @@ def _csv_to_parquet(
             started,
             len(schema["fields"]),
         )
-    return schema, not first.terminated  # pragma: no cover - the loop returns or raises
+    return schema, not head.terminated  # pragma: no cover - the loop returns or raises
 
 
 def row_group_rows(bytes_per_row: float) -> int:
