@@ -41,6 +41,10 @@ NOT_DATA = {
     ("POST", "/ingests/{uid}/retry"),
     ("POST", "/datasets/{name}/versions/{number}/make-current"),
     ("GET", "/me"),
+    # Session login, the signed-in check and logout (throttled by django-axes).
+    ("POST", "/session"),
+    ("GET", "/session"),
+    ("DELETE", "/session"),
     ("POST", "/tokens"),
     ("GET", "/tokens"),
     ("DELETE", "/tokens/{token_id}"),
