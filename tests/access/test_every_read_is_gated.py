@@ -10,8 +10,8 @@ from django.urls import get_resolver, reverse
 
 from gongshu import gate
 from gongshu.api import api
-from gongshu.interop.ckan.actions import ACTIONS
 from gongshu.gate import decide, lease
+from gongshu.interop.ckan.actions import ACTIONS
 from tests.tabular.factories import TRAFFIC, make_version
 
 # Paths whose answers carry table data; each must ask the gate.
