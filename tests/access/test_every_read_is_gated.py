@@ -135,9 +135,7 @@ def test_every_ckan_action_is_classified():
 
 def _portal_names() -> set[str]:
     return {
-        name
-        for name in get_resolver("gongshu.portal.urls").reverse_dict
-        if isinstance(name, str)
+        name for name in get_resolver("gongshu.portal.urls").reverse_dict if isinstance(name, str)
     }
 
 
