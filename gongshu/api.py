@@ -26,7 +26,7 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -65,7 +65,7 @@ api.add_router("/", billing_router)
 
 # Terminal escape sequences (colours, cursor moves) that DuckDB and others put in messages.
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
-_PATH_END = r"[^\s'\"`<>),;]*"
+_PATH_END = r"[^\s'\"`<>),;:]*"  # a path ends where a message goes on
 
 
 @lru_cache(maxsize=8)
@@ -287,8 +287,17 @@ class JsonErrors:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
         path = request.path_info
+        where = nul_field(request)
+        if where is not None:
+            why = _(
+                "%(field)s contains a NUL character (\\u0000 or %%00), which no text here "
+                "may hold; remove it."
+            ) % {"field": where}
+            if not path.startswith("/api/"):
+                return HttpResponseBadRequest(why, content_type="text/plain; charset=utf-8")
+            return _error_response(request, 400, why, {where: [why]})
+        response = self.get_response(request)
         if not path.startswith("/api/") or response.streaming:
             return response
         if _is_json(response):
@@ -310,6 +319,49 @@ class JsonErrors:
             return None
         status, detail, errors = request_refused(exc)
         return _error_response(request, status, detail, errors)
+
+
+_NUL = "\x00"
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return _NUL in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def nul_field(request: HttpRequest) -> str | None:
+    """Where the request carries a NUL character: the path, a query parameter, or a
+    JSON or form body. PostgreSQL text cannot hold one (a server error otherwise), and
+    no name, title or filter has a use for it. Multipart bodies (uploads) are data and
+    are not looked at."""
+    if _NUL in request.path_info:
+        return "path"
+    for key, values in request.GET.lists():
+        if _NUL in key or any(_NUL in v for v in values):
+            return key.replace(_NUL, "") or "query"
+    kind = request.content_type or ""
+    if request.method in ("GET", "HEAD", "OPTIONS") or kind.startswith("multipart/"):
+        return None
+    try:
+        body = request.body
+    except (RequestDataTooBig, SuspiciousOperation):
+        return None  # refused, with its own answer, where the handler reads the body
+    if kind.endswith("json") and b"\\u0000" in body:
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            return None
+        return "body" if _holds_nul(parsed) else None
+    if kind == "application/x-www-form-urlencoded" and (b"%00" in body or b"\x00" in body):
+        for key, values in request.POST.lists():
+            if _NUL in key or any(_NUL in v for v in values):
+                return key.replace(_NUL, "") or "body"
+    return None
 
 
 def _error_response(

@@ -21,6 +21,7 @@ from django.test import Client
 from gongshu.catalog import services as catalog_services
 from gongshu.catalog.models import Dataset
 from gongshu.interop.ckan import actions as ckan_actions
+from gongshu.tabular.models import Ingest
 from tests.interop.conftest import interop_catalog, resource_id
 from tests.tabular.factories import TRAFFIC, make_version
 
@@ -195,6 +196,33 @@ def test_a_null_required_title_is_refused_by_name(staff, transport_bureau):
     payload = {"title_zh": None, "domain": "transport", "provider": "sh-transport"}
     got = staff.post("/api/v1/datasets", json.dumps(payload), content_type="application/json")
     assert "title_zh" in assert_api_error(got, 400)["errors"]
+
+
+# --- NUL characters: PostgreSQL text cannot hold one --------------------------------
+
+
+def test_a_nul_in_a_query_parameter_is_400_naming_it(anonymous, make_dataset):
+    """Found by schemathesis on PostgreSQL: ?q=%00 answered a server error."""
+    make_dataset(name="road-traffic")
+    got = anonymous.get("/api/v1/datasets", {"q": "道路\x00"})
+    body = assert_api_error(got, 400)
+    assert "q" in body["errors"] and "NUL" in body["detail"]
+    assert anonymous.get("/api/v1/datasets", {"q": "道路"}).status_code == 200
+
+
+def test_a_nul_in_a_json_body_is_400_and_nothing_is_stored(staff, transport_bureau):
+    payload = {"title_zh": "道路\u0000", "domain": "transport", "provider": "sh-transport"}
+    got = staff.post("/api/v1/datasets", json.dumps(payload), content_type="application/json")
+    assert "body" in assert_api_error(got, 400)["errors"]
+    assert not Dataset.objects.filter(title_zh__startswith="道路").exists()
+
+
+def test_a_nul_under_ckan_is_ckans_error_and_in_the_portal_a_plain_400(anonymous, interop_catalog):
+    got = anonymous.get("/api/3/action/package_search", {"q": "\x00"})
+    assert_ckan_error(got, 400, "Bad Request")
+    page = anonymous.get("/search/", {"q": "a\x00"})
+    assert page.status_code == 400 and "NUL" in page.content.decode()
+    assert anonymous.get("/search/", {"q": "a"}).status_code == 200
 
 
 # --- 2. CSV exports defuse formulas ---------------------------------------------------
@@ -400,7 +428,21 @@ def test_error_messages_carry_no_server_path_and_no_escape_codes(anonymous, monk
     assert error["q"][0].startswith("Cannot open …")
 
 
-def test_a_successful_answer_names_no_data_directory(staff, traffic):
-    got = staff.get("/api/v1/datasets/road-traffic/versions")
+def test_a_successful_answer_names_no_data_directory(staff, traffic, staff_user):
+    """An ingest's error and report, as a worker wrote them (the staging path in them),
+    reach the caller without the data directory."""
+    staged = f"{django_settings.DATA_DIR}/staging/abc/source"
+    ingest = Ingest.objects.create(
+        dataset=traffic,
+        status="failed",
+        source_name="x.csv",
+        staged_path=staged,
+        error=f"Could not read {staged}: not UTF-8",
+        report={"errors": [{"message": f"{staged}:3: bad row"}]},
+        created_by=staff_user,
+    )
+    got = staff.get(f"/api/v1/ingests/{ingest.uid}")
     assert got.status_code == 200
     assert_clean(got)
+    assert got.json()["error"] == "Could not read …: not UTF-8"
+    assert got.json()["report"]["errors"][0]["message"] == "…:3: bad row"
