@@ -9,6 +9,7 @@
   surprises live there).
 - Only gongshu/gate/ constructs an allowing ``Decision`` or records a read
   (``record_access``).
+- An event handler (policy/events.py's table) is called only by ``events.emit``.
 
 Each checker is a plain function over a source tree, so the self-tests at the end run it
 on a small synthetic tree with a violation and see it caught.
@@ -363,6 +364,43 @@ def test_only_the_gate_allows_and_records_reads():
     assert not problems, _report("Only gongshu/gate/ may allow a read or record it", problems)
 
 
+def handler_paths(root: Path) -> list[str]:
+    """The dotted paths in policy/events.py's ``Handler("...")`` rows."""
+    tree = ast.parse((root / "policy" / "events.py").read_text(encoding="utf-8"))
+    return [
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and _called(node) == "Handler"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    ]
+
+
+def handler_calls(root: Path) -> list[str]:
+    """Calls of an event handler by name outside its own module: what follows a change
+    is reached through ``events.emit``, never called by the code that made the change."""
+    names = dict(path.rsplit(".", 1)[::-1] for path in handler_paths(root))
+    found = []
+    for file in python_files(root):
+        module = module_name(root, file)
+        tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = _called(node)
+            short = name.rsplit(".", 1)[-1] if name else None
+            if short in names and names[short] != module:
+                found.append(f"{file.relative_to(root.parent)}:{node.lineno}: calls {short}")
+    return found
+
+
+def test_event_handlers_are_reached_only_through_events():
+    assert len(handler_paths(ROOT)) >= 8  # the table is where this test looks
+    problems = handler_calls(ROOT)
+    assert not problems, _report("Emit the event instead of calling its handler", problems)
+
+
 # --- the checks catch what they claim to ------------------------------------------------
 
 
@@ -473,3 +511,17 @@ def test_self_check_finds_gate_bypasses(tmp_path):
         "gongshu/app/a.py:7: turns a Decision into an allowing one",
         "gongshu/app/a.py:8: records a read (record_access)",
     ]
+
+
+def test_self_check_finds_a_handler_called_directly(tmp_path):
+    root = _tree(
+        tmp_path,
+        {
+            "policy/__init__.py": "",
+            "policy/events.py": 'HANDLERS = {X: (Handler("gongshu.app.notify.on_moved"),)}\n',
+            "app/__init__.py": "",
+            "app/notify.py": "def on_moved(e):\n    pass\n\non_moved(1)\n",
+            "app/services.py": "from gongshu.app import notify\nnotify.on_moved(2)\n",
+        },
+    )
+    assert handler_calls(root) == ["gongshu/app/services.py:2: calls on_moved"]

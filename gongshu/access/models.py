@@ -8,8 +8,10 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from gongshu.access import wording
 from gongshu.catalog.models import Dataset
 from gongshu.orgs.facts import as_principal
 from gongshu.orgs.models import Organization
@@ -297,8 +299,12 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
+    # Worded in the platform's language when made (for e-mail, the admin and rows made
+    # before kinds existed); readers get ``shown_subject``/``shown_body`` in theirs.
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"))
+    kind = models.CharField(_("kind"), max_length=40, blank=True, default="")
+    params = models.JSONField(_("values"), default=dict, blank=True)
     application = models.ForeignKey(
         Application, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -318,3 +324,39 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    @property
+    def shown_subject(self) -> str:
+        return self.worded()[0]
+
+    @property
+    def shown_body(self) -> str:
+        return self.worded()[1]
+
+    def worded(self) -> tuple[str, str]:
+        """Subject and body in the active language."""
+        if self.kind not in wording.MESSAGES:
+            return self.subject, self.body
+        subject, body = wording.MESSAGES[self.kind]
+        values = _localized(self.params)
+        if body is None:
+            return str(subject) % values, values.get("r") or str(wording.NO_REASON)
+        return str(subject) % values, str(body) % values
+
+
+# Codes in a notification's values, worded by their choices' labels when read.
+_LABELLED = {
+    "channel": Channel,
+    "purpose": Purpose,
+    "s": AgreementStatus,
+}
+
+
+def _localized(params: dict) -> dict[str, Any]:
+    english = (get_language() or "").startswith("en")
+    values: dict[str, Any] = dict(params)
+    values["org"] = (params.get("org_en") if english else None) or params.get("org_zh", "")
+    for key, choices in _LABELLED.items():
+        if key in values and values[key] in choices.values:
+            values[key] = choices(values[key]).label
+    return values

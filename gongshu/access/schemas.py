@@ -108,9 +108,13 @@ class AgreementOut(Schema):
 
 
 class NotificationOut(Schema):
+    """Worded in the caller's language (Accept-Language), whichever was active when the
+    change happened."""
+
     id: int
-    subject: str
-    body: str
+    subject: str = Field(alias="shown_subject")
+    body: str = Field(alias="shown_body")
+    kind: str
     application: int | None = Field(None, alias="application_id")
     agreement: int | None = Field(None, alias="agreement_id")
     created_at: datetime

@@ -1,6 +1,7 @@
 """The verbs of access: submit, review, withdraw an application; suspend, resume, revoke,
 amend and expire an agreement. Each checks who may make it, writes the change with its
-audit entry in one transaction, and notifies the parties.
+audit entry in one transaction, and emits the event the parties are notified by
+(access/notify.py).
 
 Workflow: submitted → provider review → (data authority review when any resource is
 important) → approved (an agreement is issued) or rejected with a reason; the applicant
@@ -20,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongshu.access import notify, usage
+from gongshu.access import usage, wording
 from gongshu.access.models import (
     OPEN_APPLICATION_STATUSES,
     Agreement,
@@ -149,21 +150,7 @@ def submit(
             for d, f in resources
         )
         _audit(actor, "application.submit", application)
-        notify.send(
-            notify.reviewers_of(application.provider),
-            _("New application #%(n)s from %(org)s")
-            % {"n": application.pk, "org": organization.name_zh},
-            _(
-                "%(org)s applies for %(what)s (%(channel)s, %(purpose)s). Review it within the time limit."
-            )
-            % {
-                "org": organization.name_zh,
-                "what": ", ".join(d.name for d, _f in resources),
-                "channel": channel,
-                "purpose": purpose,
-            },
-            application=application,
-        )
+        events.emit(events.ApplicationMoved(application.pk, wording.SUBMITTED))
     return application
 
 
@@ -239,38 +226,20 @@ def review(
         if verdict == Verdict.REJECT:
             _decide(application, ApplicationStatus.REJECTED, comment)
             _audit(actor, "application.reject", application, stage=stage, reason=comment)
-            notify.send(
-                [*notify.applicant_side(application)],
-                _("Application #%(n)s rejected") % {"n": application.pk},
-                _("Reason: %(r)s") % {"r": comment},
-                application=application,
-            )
+            events.emit(events.ApplicationMoved(application.pk, wording.REJECTED, comment))
             return application
         if stage == Stage.PROVIDER and application.needs_authority:
             application.status = ApplicationStatus.AUTHORITY_REVIEW
             application.save(update_fields=["status", "updated_at"])
             _audit(actor, "application.provider_approve", application)
-            notify.send(
-                [*notify.data_authority_reviewers(), *notify.applicant_side(application)],
-                _("Application #%(n)s awaits the data authority") % {"n": application.pk},
-                _(
-                    "The provider approved; important data also needs the data authority's approval."
-                ),
-                application=application,
-            )
+            events.emit(events.ApplicationMoved(application.pk, wording.AWAITS_AUTHORITY))
             return application
         agreement = _issue(application)
         _decide(application, ApplicationStatus.APPROVED, comment)
         _audit(actor, "application.approve", application, stage=stage, agreement=agreement.pk)
         _audit(actor, "agreement.issue", agreement, application=application.pk)
-        notify.send(
-            [*notify.applicant_side(application), *notify.reviewers_of(application.provider)],
-            _("Application #%(n)s approved: agreement #%(a)s")
-            % {"n": application.pk, "a": agreement.pk},
-            _("Agreement #%(a)s is valid from %(f)s to %(u)s.")
-            % {"a": agreement.pk, "f": agreement.valid_from, "u": agreement.valid_until},
-            application=application,
-            agreement=agreement,
+        events.emit(
+            events.ApplicationMoved(application.pk, wording.APPROVED, agreement_id=agreement.pk)
         )
     return application
 
@@ -342,12 +311,7 @@ def withdraw(actor: Principal, application: Application) -> Application:
             raise ValidationError({"status": _("Only an open application can be withdrawn.")})
         _decide(application, ApplicationStatus.WITHDRAWN, "")
         _audit(actor, "application.withdraw", application)
-        notify.send(
-            notify.reviewers_of(application.provider),
-            _("Application #%(n)s withdrawn") % {"n": application.pk},
-            _("The applicant withdrew it; nothing is left to review."),
-            application=application,
-        )
+        events.emit(events.ApplicationMoved(application.pk, wording.WITHDRAWN))
     return application
 
 
@@ -395,14 +359,7 @@ def _set_status(actor: Any, agreement: Agreement, status: str, reason: str, acti
         events.AgreementChanged(agreement_id=agreement.pk, active=status == AgreementStatus.ACTIVE)
     )
     _audit(actor, action, agreement, reason=reason)
-    application = agreement.application
-    notify.send(
-        [*notify.applicant_side(application), *notify.reviewers_of(agreement.provider)],
-        _("Agreement #%(a)s is now %(s)s") % {"a": agreement.pk, "s": status},
-        reason or _("No reason was given."),
-        application=application,
-        agreement=agreement,
-    )
+    events.emit(events.AgreementMoved(agreement.pk, status, reason))
 
 
 def amend_policy(actor: Principal, agreement: Agreement, document: dict) -> Agreement:

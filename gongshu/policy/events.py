@@ -2,9 +2,10 @@
 the functions listed in ``HANDLERS`` — the one table of who follows what, by dotted path,
 so the flow can be read (and grepped) here instead of discovered at import time.
 
-A handler runs either ``AFTER_COMMIT`` (the default: masked copies, notifications; a
-failure is logged and never undoes the change) or ``IN_TRANSACTION`` (billing's metering
-and plan assignment: what must commit or roll back together with the change). Handlers
+A handler runs either ``AFTER_COMMIT`` (the default: masked copies; a failure is logged
+and never undoes the change) or ``IN_TRANSACTION`` (billing's metering and plan
+assignment, the in-app notifications: what must commit or roll back together with the
+change). Handlers
 take the event and nothing else; events carry ids, not model instances, so an
 after-commit handler reads the state as committed.
 """
@@ -53,6 +54,26 @@ class AgreementChanged(Event):
 
     agreement_id: int
     active: bool
+
+
+@dataclass(frozen=True)
+class ApplicationMoved(Event):
+    """An application was submitted, passed on, decided or withdrawn. ``move`` is one of
+    access.wording's application kinds; ``reason`` is the reviewer's, for a rejection."""
+
+    application_id: int
+    move: str
+    reason: str = ""
+    agreement_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AgreementMoved(Event):
+    """An agreement's status was set (suspended, resumed, revoked, expired)."""
+
+    agreement_id: int
+    status: str
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +134,11 @@ HANDLERS: dict[type[Event], tuple[Handler, ...]] = {
     AgreementIssued: (
         Handler("gongshu.billing.services.on_agreement_issued", When.IN_TRANSACTION),
     ),
+    # In the transaction: a rolled-back move has told no one (the e-mail waits for commit).
+    ApplicationMoved: (
+        Handler("gongshu.access.notify.on_application_moved", When.IN_TRANSACTION),
+    ),
+    AgreementMoved: (Handler("gongshu.access.notify.on_agreement_moved", When.IN_TRANSACTION),),
     CopyWanted: (Handler("gongshu.tabular.masked_copies.on_copy_wanted"),),
     DataRead: (Handler("gongshu.billing.metering.on_data_read", When.IN_TRANSACTION),),
     ReleaseChanging: (Handler("gongshu.privacy.services.check_release_of", When.IN_TRANSACTION),),
