@@ -79,7 +79,7 @@ def on_application_moved(event: ApplicationMoved) -> None:
         params["r"] = event.reason
     elif event.move == wording.AWAITS_AUTHORITY:
         recipients = [*data_authority_reviewers(), *applicant_side(application)]
-    elif event.move == wording.APPROVED:
+    elif event.move == wording.APPROVED and event.agreement_id is not None:
         recipients = [*applicant_side(application), *reviewers_of(application.provider)]
         agreement = Agreement.objects.get(pk=event.agreement_id)
         params |= {
