@@ -46,7 +46,7 @@ def main() -> None:
             print(f"{label:<40} {len(captured.captured_queries):3d} queries")
             if args.show:
                 for query in captured.captured_queries:
-                    print("    ", query["sql"][:160])
+                    print("    ", query["sql"][:400])
 
         print(f"database: {connection.vendor}")
         count(signed_in, "page under an agreement (per-call plan)")

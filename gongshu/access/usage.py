@@ -28,13 +28,17 @@ def _counter(agreement_id: int, day: dt.date) -> int:
 
 def take_call(agreement_id: int, limit: int | None) -> int | None:
     """Count one call. Returns the calls left today (None: no limit); -1 when none was left."""
+    if limit is None:
+        # One UPDATE once the day's counter exists (every call after the first).
+        day = DailyUsage.objects.filter(agreement_id=agreement_id, day=today())
+        if not day.update(calls=F("calls") + 1):
+            pk = _counter(agreement_id, today())
+            DailyUsage.objects.filter(pk=pk).update(calls=F("calls") + 1)
+        return None
     # get_or_create re-reads the row when a concurrent reader created it first.
     counter = DailyUsage.objects.get_or_create(agreement_id=agreement_id, day=today())[0]
     pk = counter.pk
     counted = DailyUsage.objects.filter(pk=pk)
-    if limit is None:
-        counted.update(calls=F("calls") + 1)
-        return None
     # Compare-and-set on the count just read, retried on conflict: two queries for a call,
     # and no reader can take the last call twice.
     used = counter.calls

@@ -79,7 +79,10 @@ def record(
     Organization or its code; ``details`` any JSON object."""
     actor_id, username, extra = _actor_fields(actor)
     payload = chain.normalize_details({**extra, **(details or {})})
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction: an entry that cannot be written fails
+    # the change it records, so there is nothing to roll back to (and two queries less
+    # on every read).
+    with transaction.atomic(savepoint=False):
         _lock()
         last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash", "scheme").first()
         seq, prev_hash = (last[0] + 1, last[1]) if last else (1, chain.GENESIS)

@@ -21,7 +21,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 
 from gongshu.audit import chain, checkpoints, guards, keys, services
 from gongshu.audit.chain import Problem
@@ -230,7 +230,9 @@ def test_a_lost_key_file_stops_appends_instead_of_starting_a_new_key(db):
     services.record(None, "test.event")
     keys.key_file().unlink()
     keys.forget()
-    with pytest.raises(keys.KeyMissing, match="GONGSHU_AUDIT_KEY_FILE"):
+    # An append that fails fails its caller's transaction (no savepoint of its own); a
+    # caller that goes on after it needs its own atomic block, as here.
+    with pytest.raises(keys.KeyMissing, match="GONGSHU_AUDIT_KEY_FILE"), transaction.atomic():
         services.record(None, "test.event")
     assert not keys.key_file().exists()
     report = services.verify()
