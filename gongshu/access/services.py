@@ -179,8 +179,18 @@ def may_review(actor: Principal, application: Application) -> bool:
     if application.status == ApplicationStatus.SUBMITTED:
         return actor.has_role(application.provider_id, Role.ORG_ADMIN, Role.REVIEWER)
     if application.status == ApplicationStatus.AUTHORITY_REVIEW:
-        return actor.is_data_authority
+        return actor.is_data_authority and not decided_provider_stage(actor, application)
     return False
+
+
+def decided_provider_stage(actor: Principal, application: Application) -> bool:
+    """Separation of duties: whoever decided the provider's stage of an important-data
+    application does not also decide the data authority's (a platform administrator
+    who is a provider's reviewer too must leave the second stage to someone else)."""
+    return (
+        actor.user is not None
+        and application.reviews.filter(stage=Stage.PROVIDER, reviewer=actor.user).exists()
+    )
 
 
 def review(
@@ -207,11 +217,16 @@ def review(
         if application.status not in OPEN_APPLICATION_STATUSES:
             raise ValidationError({"status": _("This application is already decided.")})
         if not may_review(actor, application):
-            raise PermissionDenied(
-                _("Only the provider's reviewers decide this application.")
-                if application.status == ApplicationStatus.SUBMITTED
-                else _("Only the data authority decides this stage.")
-            )
+            if application.status == ApplicationStatus.SUBMITTED:
+                why = _("Only the provider's reviewers decide this application.")
+            elif decided_provider_stage(actor, application):
+                why = _(
+                    "You decided the provider's stage of this application; another person "
+                    "of the data authority decides this stage (separation of duties)."
+                )
+            else:
+                why = _("Only the data authority decides this stage.")
+            raise PermissionDenied(why)
         stage = (
             Stage.PROVIDER if application.status == ApplicationStatus.SUBMITTED else Stage.AUTHORITY
         )

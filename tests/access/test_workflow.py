@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from gongshu.access.models import Agreement, Notification
 from gongshu.audit.models import AuditEvent
+from gongshu.orgs import services as orgs
+from tests.personas import make_member
 from tests.tabular.factories import TRAFFIC, make_version
 
 TODAY = timezone.localdate()
@@ -114,6 +116,26 @@ def test_important_data_needs_the_data_authority_too(
     )
     assert authority_ok.json()["status"] == "approved"
     assert applicant.get("/api/v1/datasets/grid/rows").status_code == 200
+
+
+def test_no_one_decides_both_stages_of_an_important_application(
+    login, researcher, transport_bureau, data_authority, important
+):
+    """Separation of duties: a platform administrator who is also the provider's reviewer
+    decides the provider's stage, then cannot decide the data authority's; a colleague can."""
+    two_hats = make_member("two-hats", transport_bureau, "reviewer")
+    orgs.grant_platform_role(None, two_hats, "platform_admin")
+    app = apply(login(researcher), important).json()
+    url = f"/api/v1/applications/{app['id']}/review"
+    signed_in = login(two_hats)
+    assert post(signed_in, url, {"verdict": "approve"}).json()["status"] == "authority_review"
+    inbox = signed_in.get("/api/v1/applications", {"to_review": "true"}).json()
+    assert app["id"] not in [a["id"] for a in inbox]
+    second = post(signed_in, url, {"verdict": "approve"})
+    assert second.status_code == 403
+    assert "separation of duties" in second.json()["detail"]
+    assert Agreement.objects.filter(application_id=app["id"]).count() == 0
+    assert post(login(data_authority), url, {"verdict": "approve"}).json()["status"] == "approved"
 
 
 def test_a_rejection_needs_a_reason_and_tells_the_applicant(
