@@ -170,6 +170,7 @@ def _statement_out(statement: Statement) -> dict:
         "licensee": agreement.organization.code,
         "provider": agreement.provider.code,
         "month": f"{statement.month:%Y-%m}",
+        "supplement": statement.supplement,
         "total": statement.total,
         "credited": statements.credited(statement),
         "payment": statement.payment,

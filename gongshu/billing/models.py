@@ -283,6 +283,10 @@ class Statement(models.Model):
     number = models.CharField(_("number"), max_length=32, unique=True)
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="+")
     month = models.DateField(_("month"))
+    # 0: the month's statement; 1, 2, …: supplementary statements for usage of the same
+    # month that came after an earlier statement was issued (each bills only what the
+    # ones before it did not).
+    supplement = models.PositiveSmallIntegerField(_("supplement"), default=0)
     total = models.DecimalField(_("total (yuan)"), **MONEY)
     issued_at = models.DateTimeField(_("issued at"))
     payment = models.CharField(
@@ -297,7 +301,9 @@ class Statement(models.Model):
         verbose_name_plural = _("statements")
         ordering = ["-month", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["agreement", "month"], name="billing_statement_once")
+            models.UniqueConstraint(
+                fields=["agreement", "month", "supplement"], name="billing_statement_once"
+            )
         ]
 
     def __str__(self) -> str:

@@ -117,6 +117,9 @@ class StatementOut(Schema):
     licensee: str
     provider: str
     month: str
+    supplement: int = Field(
+        0, description="0: the month's statement; n: its n-th supplementary statement"
+    )
     total: Decimal
     credited: Decimal
     payment: str

@@ -1,15 +1,19 @@
 """Monthly statements: line items from the month's daily aggregates and each plan
 version's recorded prices, revenue shares per party, credit notes, payment status.
 
-A statement is built once and then frozen (models refuse edits); ``issue_month`` skips
-agreements that already have one, so running it again changes nothing.
+A statement is built once and then frozen (models refuse edits). Statements cover the
+whole month whenever they are issued: a month issued before it ends keeps counting, and
+issuing it again bills what came after as a *supplementary* statement (number suffix
+``-S1``, ``-S2``, …) whose lines are the month's lines so far less what the earlier
+statements billed, so tiers and included calls apply to the month as a whole. With no new
+usage, issuing again changes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -133,25 +137,65 @@ def _organization(party: str, agreement: Agreement, plan: PricePlan) -> str:
     return ""
 
 
-def _number(agreement: Agreement, month: dt.date) -> str:
-    return f"ST-{month:%Y%m}-{agreement.pk:06d}"
+def _number(agreement: Agreement, month: dt.date, supplement: int = 0) -> str:
+    base = f"ST-{month:%Y%m}-{agreement.pk:06d}"
+    return f"{base}-S{supplement}" if supplement else base
+
+
+LineKey = tuple[int | None, str, Decimal]  # plan, unit, unit price
+
+
+def _billed(agreement: Agreement, month: dt.date) -> dict[LineKey, tuple[Decimal, Decimal]]:
+    """Quantity and amount the month's earlier statements billed, per plan and price."""
+    billed: dict[LineKey, tuple[Decimal, Decimal]] = defaultdict(lambda: (Decimal(0), Decimal(0)))
+    for line in StatementLine.objects.filter(
+        statement__agreement=agreement, statement__month=month
+    ):
+        quantity, amount = billed[(line.plan_id, line.unit, line.unit_price)]
+        billed[(line.plan_id, line.unit, line.unit_price)] = (
+            quantity + line.quantity,
+            amount + line.amount,
+        )
+    return billed
+
+
+def _remaining(made: Draft, billed: dict[LineKey, tuple[Decimal, Decimal]]) -> Draft:
+    """``made`` (the whole month) less what was billed already: the supplement's lines
+    and shares."""
+    rest = Draft(made.agreement, made.month)
+    for plan, line in made.lines:
+        key = (plan.pk if plan else None, line.unit, line.unit_price)
+        quantity, amount = billed.pop(key, (Decimal(0), Decimal(0)))
+        more = replace(line, quantity=line.quantity - quantity, amount=line.amount - amount)
+        if more.quantity > 0 or more.amount > 0:  # usage only grows within a month
+            rest.lines.append((plan, more))
+    for plan in {p for p, _line in rest.lines if p is not None}:
+        amount = pricing.total([line for p, line in rest.lines if p == plan])
+        for party, share in pricing.allocate(amount, _weights(plan)).items():
+            owed = (party, _organization(party, made.agreement, plan))
+            rest.shares[owed] = rest.shares.get(owed, Decimal("0.00")) + share
+    return rest
 
 
 def issue(agreement: Agreement, month: dt.date, actor: Any = None) -> Statement | None:
-    """Issue ``agreement``'s statement for ``month`` from its aggregates; None when it
-    has one already or nothing to bill."""
+    """Issue ``agreement``'s statement for ``month`` from its aggregates, or, when one
+    was issued already, a supplementary statement for what the month added since; None
+    when there is nothing (more) to bill."""
     month = metering.month_of(month)
-    if Statement.objects.filter(agreement=agreement, month=month).exists():
-        return None
+    earlier = Statement.objects.filter(agreement=agreement, month=month).count()
     made = draft(agreement, month)
+    if earlier:
+        made = _remaining(made, _billed(agreement, month))
     if not made.lines:
         return None
+    supplementary = _(" (supplementary)") if earlier else ""
     try:
         with transaction.atomic():
             statement = Statement.objects.create(
-                number=_number(agreement, month),
+                number=_number(agreement, month, earlier),
                 agreement=agreement,
                 month=month,
+                supplement=earlier,
                 total=made.total,
                 issued_at=timezone.now(),
             )
@@ -160,7 +204,7 @@ def issue(agreement: Agreement, month: dt.date, actor: Any = None) -> Statement 
                     statement=statement,
                     position=i,
                     plan=plan,
-                    description=describe(line, plan)[:300],
+                    description=(describe(line, plan) + supplementary)[:300],
                     quantity=line.quantity,
                     unit=line.unit,
                     unit_price=line.unit_price,
@@ -177,7 +221,11 @@ def issue(agreement: Agreement, month: dt.date, actor: Any = None) -> Statement 
                 "billing.statement.issue",
                 resource=f"statement:{statement.number}",
                 organization=agreement.organization.code,
-                details={"total": str(statement.total), "agreement": agreement.pk},
+                details={
+                    "total": str(statement.total),
+                    "agreement": agreement.pk,
+                    "supplement": earlier,
+                },
             )
     except IntegrityError:  # issued meanwhile by another run
         return None
