@@ -78,11 +78,15 @@ class Command(BaseCommand):
             task = bar.add_task(ingest.source_name, total=ingest.bytes_total or None, rows=0)
 
             def show(current: Ingest) -> None:
+                # A run that ended says how ("rejected by validation"), not its last
+                # phase, which reads "done" even when it failed.
+                running = current.status in (IngestStatus.QUEUED, IngestStatus.RUNNING)
+                state = current.phase_label if running else current.get_status_display()
                 bar.update(
                     task,
                     completed=current.bytes_done,
                     rows=current.rows_done,
-                    description=f"{current.source_name} · {current.phase_label}",
+                    description=f"{current.source_name} · {state}",
                 )
 
             if options["queue"]:
