@@ -18,7 +18,7 @@ import django
 from django.core.management import execute_from_command_line, get_commands, load_command_class
 from django.utils import translation
 
-HELP_ARGS = ([], ["help"], ["-h"], ["--help"])
+HELP_ARGS: tuple[list[str], ...] = ([], ["help"], ["-h"], ["--help"])
 
 
 def terminal_language(environ: os._Environ[str] | dict[str, str]) -> str | None:
