@@ -18,6 +18,12 @@ Decision's view (masked copies carry masked values, never keys). For each job it
   (DuckDB's own parser decides it is one SELECT) and answers at most ``limit + 1`` rows
   as Arrow IPC bytes, or an error as text without ANSI escapes or paths.
 
+Before it loads anything it moves into new user and network namespaces (Linux
+``unshare``), where no network interface is up: a query that found a way to open a
+socket would reach nothing. Where the kernel refuses unprivileged namespaces, the worker
+says so in its ready message and runs with DuckDB's own refusals only (external access
+off, no extension loading).
+
 The server kills the worker on its wall-time deadline; a worker that runs out of memory
 or CPU dies, and the server answers 400 naming the limit.
 """
@@ -25,19 +31,54 @@ or CPU dies, and the server answers 400 naming the limit.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import re
 import resource
+import socket
 import sys
 from multiprocessing.connection import Connection
 
-import duckdb
-import pyarrow as pa
-import pyarrow.ipc
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+
+
+def isolate_network() -> bool:
+    """Leave the host's network: new user and network namespaces (the user namespace
+    lets an unprivileged process make the network one; files keep their owner, so the
+    job's links stay readable). Only a process with one thread may do this. False where
+    the kernel does not allow it."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return False
+    # The second (network alone) is for root where user namespaces are off.
+    return any(libc.unshare(flags) == 0 for flags in (CLONE_NEWUSER | CLONE_NEWNET, CLONE_NEWNET))
+
+
+# Here, between the imports: DuckDB and pyarrow start threads as they load, and a
+# process with threads cannot enter a new user namespace. Only when run as the worker,
+# never in a process that imports this module (a test, the server).
+NETWORK_ISOLATED = isolate_network() if __name__ == "__main__" else False
+
+import duckdb  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.ipc  # noqa: E402
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 _PATH = re.compile(r"(?<![\w.:/])/(?:[^\s\"'/]+/)+[^\s\"',;)]*")
+
+
+def _probe(host: str, port: int) -> None:
+    """``--probe HOST PORT``: isolated as a worker is, try to connect; for tests and for
+    checking a deployment."""
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+        connected = True
+    except OSError:
+        connected = False
+    print(json.dumps({"isolated": NETWORK_ISOLATED, "connected": connected}))
 
 
 def _vm(name: str) -> int:
@@ -168,11 +209,15 @@ def _warm() -> None:
 
 
 def main() -> None:
+    if sys.argv[1] == "--probe":
+        _probe(sys.argv[2], int(sys.argv[3]))
+        return
     conn = Connection(int(sys.argv[1]))
     os.chdir("/")
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core dump holds data
     _warm()
-    conn.send_bytes(json.dumps({"ready": True, "pid": os.getpid()}).encode())
+    ready = {"ready": True, "pid": os.getpid(), "network_isolated": NETWORK_ISOLATED}
+    conn.send_bytes(json.dumps(ready).encode())
     while True:
         try:
             job = json.loads(conn.recv_bytes())
