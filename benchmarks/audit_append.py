@@ -12,12 +12,15 @@ with a signed checkpoint at the first keyed entry and every ``--checkpoint-every
 each of ``--rounds`` rounds, on the same table: the baseline's ``verify`` over the first
 half (**before**), today's over the same rows, and today's ``services.verify`` over the
 whole chain and the checkpoint file (**after**); the keyed half's time is the difference.
+Last, verify's own cost without the database (``--memory-entries``): the same entries as a
+plain SHA-256 chain and as a keyed chain held in memory, alternating, so plain and keyed
+rates compare directly in one run.
 
 Each database runs in its own subprocess, because Django's settings are fixed per process.
 
     .venv/bin/python benchmarks/audit_append.py [--database sqlite|postgresql|both]
         [--events 2000] [--threads 4] [--verify-entries 1000000] [--rounds 2]
-        [--baseline-ref 3bf276e] [--markdown]
+        [--baseline-ref 3bf276e] [--memory-entries 200000] [--markdown]
 
 PostgreSQL is reached at 127.0.0.1:5432 as ``root`` (``--pg-admin-url``); the script
 creates ``gongshu_bench_audit`` and drops it afterwards unless ``--keep`` is given.
@@ -176,6 +179,52 @@ def _extend_chain(total: int, *, keyed: bool, checkpoint_every: int) -> float:
     return time.perf_counter() - started
 
 
+def _memory_chain(n: int, key: bytes | None) -> list[tuple]:
+    """A valid chain of ``n`` entries held in memory, in ``chain.ROW`` order: plain
+    SHA-256 as before the audit key (``key`` None), or keyed."""
+    from django.utils import timezone
+
+    from gongshu.audit import chain
+
+    rows, prev, at = [], chain.GENESIS, timezone.now()
+    for seq in range(1, n + 1):
+        values = {
+            "seq": seq,
+            "at": at + timedelta(microseconds=seq),
+            "actor_id": None,
+            "actor_username": "bench",
+            "organization": "sh-transport",
+            "action": "data.read",
+            "resource": "dataset:traffic-flow",
+            "details": _details(seq),
+            "prev_hash": prev,
+        }
+        digest = chain.entry_hash(**values, key=key)
+        rows.append((*values.values(), digest, chain.KEYED if key else None))
+        prev = digest
+    return rows
+
+
+def _verify_in_memory(n: int, rounds: int, key: bytes) -> dict[str, Any]:
+    """Verify's own cost, the database left out: the same ``n`` entries as a plain and as
+    a keyed chain, each verified by today's ``chain.verify``, alternating."""
+    from gongshu.audit import chain
+
+    chains = {"plain": _memory_chain(n, None), "keyed": _memory_chain(n, key)}
+    times: dict[str, list[float]] = {label: [] for label in chains}
+    for _ in range(rounds):
+        for label, rows in chains.items():
+            seconds, report = _timed(lambda rows=rows: chain.verify(rows, key=key))
+            assert report.ok and report.checked == n, report
+            times[label].append(seconds)
+    result: dict[str, Any] = {"memory_entries": n}
+    for label, measured in times.items():
+        result[f"verify_memory_{label}"] = round(statistics.median(measured), 2)
+        result[f"verify_memory_{label}_runs"] = [round(t, 2) for t in measured]
+        result[f"verify_memory_{label}_rate"] = round(n / statistics.median(measured))
+    return result
+
+
 def _timed(run: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     value = run()
@@ -268,6 +317,11 @@ def child(args: argparse.Namespace) -> None:
             )
     result["max_rss_mb_before_verify"] = rss_before // 1024
     result["max_rss_mb_after_verify"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    if args.memory_entries:
+        result.update(_verify_in_memory(args.memory_entries, args.rounds, key))
+        for label in ("plain", "keyed"):
+            rate = result[f"verify_memory_{label}_rate"]
+            print(f"{vendor}: verify in memory, {label} chain: {rate:,}/s", flush=True)
     print(f"{vendor}: {json.dumps(result)}", flush=True)
     Path(args.out).write_text(json.dumps(result))
 
@@ -308,6 +362,8 @@ def _run(vendor: str, args: argparse.Namespace) -> dict[str, Any]:
         str(args.checkpoint_every),
         "--baseline-ref",
         args.baseline_ref,
+        "--memory-entries",
+        str(args.memory_entries),
         "--out",
         str(out),
     ]
@@ -357,6 +413,14 @@ def _markdown(results: list[dict[str, Any]], threads: int) -> str:
                 f"| {r['vendor']} | {text} | {entries:,} | {r[key]} s ({runs}) | "
                 f"{r[f'{key}_rate']:,}/s |"
             )
+        for label, text in (("plain", "plain SHA-256"), ("keyed", "HMAC-SHA-256")):
+            key = f"verify_memory_{label}"
+            if key in r:
+                runs = " / ".join(str(t) for t in r[f"{key}_runs"])
+                lines.append(
+                    f"| {r['vendor']} | in memory (no database): a {text} chain | "
+                    f"{r['memory_entries']:,} | {r[key]} s ({runs}) | {r[f'{key}_rate']:,}/s |"
+                )
     return "\n".join(lines)
 
 
@@ -369,6 +433,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--checkpoint-every", type=int, default=1000)
     parser.add_argument("--baseline-ref", default=BASELINE_REF)
+    parser.add_argument(
+        "--memory-entries",
+        type=int,
+        default=200_000,
+        help="also verify a plain and a keyed chain of this many entries held in memory, "
+        "to compare the hashes' cost without the database's (0: skip)",
+    )
     parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--markdown", action="store_true")

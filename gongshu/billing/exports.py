@@ -1,6 +1,8 @@
 """A statement as CSV or XLSX: header facts, the lines, the total, the shares and any
 credit notes. Amounts are written as exact decimal text (XLSX: numbers formatted to the
-fen, written from the Decimal's text, never computed in float)."""
+fen, written from the Decimal's text, never computed in float). Text that a spreadsheet
+would run as a formula (a line's description, a credit note's reason, both typed by
+people) is written as text, as every CSV export does (policy/formulas.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import xlsxwriter
 from django.utils.translation import gettext as _
 
 from gongshu.billing.models import Statement
+from gongshu.policy.formulas import defused_text
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -57,18 +60,27 @@ def rows(statement: Statement) -> list[list[object]]:
     return table
 
 
+def _csv_cell(value: object) -> object:
+    if isinstance(value, Decimal):
+        return f"{value:f}"  # a number, never defused: "-12.50" stays "-12.50"
+    return defused_text(value) if isinstance(value, str) else value
+
+
 def as_csv(statement: Statement) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     for row in rows(statement):
-        writer.writerow([f"{v:f}" if isinstance(v, Decimal) else v for v in row])
+        writer.writerow([_csv_cell(v) for v in row])
     # A BOM, so Excel opens the Chinese text as UTF-8.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def as_xlsx(statement: Statement) -> bytes:
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    # Cells are data, never formulas or links a spreadsheet would act on.
+    book = xlsxwriter.Workbook(
+        out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     sheet = book.add_worksheet(statement.number[:31])
     money = book.add_format({"num_format": "0.00##"})
     for r, row in enumerate(rows(statement)):

@@ -53,6 +53,7 @@ from django.core.exceptions import ImproperlyConfigured
 from gongshu.engine import limits
 
 log = logging.getLogger(__name__)
+_said_shared_network: list[bool] = []  # warned once per process
 
 WORKER = Path(__file__).resolve().with_name("sandbox_worker.py")
 # How long a new worker may take to import DuckDB and pyarrow and say it is ready.
@@ -194,6 +195,13 @@ class _Worker:
         if not hello.get("ready"):
             self.kill()
             raise RuntimeError("the SQL sandbox worker did not start")
+        if not hello.get("network_isolated") and not _said_shared_network:
+            _said_shared_network.append(True)
+            log.warning(
+                "SQL sandbox workers share the host's network: this kernel refuses new "
+                "user/network namespaces (DuckDB's external access stays off). Allow "
+                "unprivileged user namespaces (kernel.unprivileged_userns_clone=1) to isolate them."
+            )
         self.ready = True
 
     def alive(self) -> bool:

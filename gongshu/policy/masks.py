@@ -88,8 +88,12 @@ def scope_key(scope: str) -> bytes:
 
 def hmac_sql(value: str, key: bytes) -> str:
     """HMAC-SHA-256 (RFC 2104) of the VARCHAR ``value`` as lower-case hex, in DuckDB SQL.
-    The padded keys appear as hex literals in the query text only; they are never logged
-    and the read-only SQL sandbox cannot read view definitions (duckdb_* is refused)."""
+    The padded keys are hex literals in the text of the server's own queries only: the
+    gated SELECT (``gate.source.select_sql``) of the rows API, exports, charts and CKAN
+    reads, and of the masked copies that ``tabular.masked_copies`` writes; they are never
+    logged. Untrusted read-only SQL never sees them: the sandbox (engine/sandbox.py) gets
+    the Decision's masked copy, hashes already computed, behind a view over a bare file
+    name, so no view or setting it can print holds a key."""
     block = key.ljust(64, b"\0")  # keys are 32 bytes, shorter than SHA-256's block
     inner = bytes(b ^ 0x36 for b in block).hex()
     outer = bytes(b ^ 0x5C for b in block).hex()

@@ -10,7 +10,6 @@ stream.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from gongshu import gate
 from gongshu.catalog.models import Dataset
 from gongshu.engine import limits
 from gongshu.engine.duck import Engine
+from gongshu.policy.formulas import defused_sql, defused_text
 from gongshu.policy.sql import ident, string_literal
 from gongshu.tabular import params, query
 
@@ -49,39 +49,11 @@ class Export:
     filename: str
 
 
-# A text cell a spreadsheet would run as a formula (OWASP, "CSV injection") starts with
-# one of these; spreadsheets also take the full-width forms a Chinese IME types. The CSV
-# export writes such a cell with a leading apostrophe, so it stays text, unless the caller
-# asks for the raw values (?raw=true). A number written as text ("-12.5") is left alone:
-# it is data, not a formula. Only VARCHAR columns are looked at: numbers, dates and
-# JSON cannot start a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-_NUMBER = r"[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?"
-_START_CODES = ", ".join(str(ord(c)) for c in FORMULA_STARTS)
-
-
-def _defused(column: str) -> str:
-    """The VARCHAR ``column`` with formula-like cells prefixed by an apostrophe. The test
-    of the first code point allocates nothing and is false for nearly every cell; the
-    pattern runs only where it is true. (3M rows × 3 text columns to CSV: within the
-    noise of the plain export; left(c, 1) IN (...) cost 1.2-1.4×.)"""
-    return (
-        f"CASE WHEN unicode({column}) IN ({_START_CODES})"
-        f" AND NOT regexp_full_match({column}, {string_literal(_NUMBER)})"
-        f" THEN concat('''', {column}) ELSE {column} END"
-    )
-
-
-def defused_text(value: str) -> str:
-    """One text (a column name) as ``_defused`` writes a cell."""
-    if value.startswith(FORMULA_STARTS) and not re.fullmatch(_NUMBER, value):
-        return "'" + value
-    return value
-
-
 def _csv_cell(column: str, kind: str) -> str:
-    """A column as the CSV export writes it: formula-like text defused."""
-    return _defused(column) if kind == "VARCHAR" else _csv_expression(column, kind)
+    """A column as the CSV export writes it: formula-like text defused (policy/formulas.py;
+    ?raw=true keeps it). Only VARCHAR is looked at: numbers, dates and JSON cannot start
+    a formula."""
+    return defused_sql(column) if kind == "VARCHAR" else _csv_expression(column, kind)
 
 
 def _csv_expression(column: str, kind: str) -> str:
@@ -89,6 +61,8 @@ def _csv_expression(column: str, kind: str) -> str:
     # as its own CSV writer would (decimals stay exact, nested values become JSON).
     if kind in _PLAIN:
         return column
+    if kind.startswith("TIMESTAMP"):
+        return query.utc_text(column, kind)
     if kind.startswith(("STRUCT", "MAP")) or kind.endswith("]"):
         return f"CAST(to_json({column}) AS VARCHAR)"
     return f"CAST({column} AS VARCHAR)"
@@ -262,7 +236,7 @@ def export(
     agreement: int | None = None,
 ) -> Export:
     """The export in ``fmt``. ``raw``: CSV cells as stored, formula-like text included
-    (by default such a cell is written with a leading apostrophe; see ``FORMULA_STARTS``)."""
+    (by default such a cell is written with a leading apostrophe; see ``policy.formulas``)."""
     if fmt not in CONTENT_TYPES:
         raise ValidationError(
             {

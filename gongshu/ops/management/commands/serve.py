@@ -1,18 +1,38 @@
 """``gongshu serve``: the production-grade server (gunicorn, threaded) on one port, and
-optionally a background worker beside it so that uploads are processed."""
+optionally a background worker beside it so that uploads are processed. Each server
+process starts its SQL sandbox workers as it starts, so that the first read-only query
+does not wait for them."""
 
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
 
 from gongshu import wsgi
+from gongshu.engine import sandbox
+
+log = logging.getLogger(__name__)
+
+
+def warm_sandbox(_worker: object) -> None:
+    """gunicorn's ``post_worker_init``: in each server process, after the fork, because a
+    pool belongs to the process that started it (the master's would serve no query).
+    This only spawns them (it does not delay serving); they load Python and DuckDB while
+    the server waits for its first query, which would otherwise wait for that."""
+    try:
+        sandbox.warm()
+    except ImproperlyConfigured:
+        raise  # a wrong GONGSHU_SQL_SANDBOX_* setting: say so now, not at the first query
+    except Exception:
+        log.exception("the SQL sandbox workers did not start; the first query tries again")
 
 
 class _Gunicorn(BaseApplication):
@@ -54,6 +74,7 @@ class Command(BaseCommand):
                     # Exports stream for a long time; a slow client must not be killed.
                     "timeout": 300,
                     "accesslog": "-",
+                    "post_worker_init": warm_sandbox,
                 }
             ).run()
         finally:

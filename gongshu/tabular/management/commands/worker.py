@@ -1,4 +1,5 @@
 """``gongshu worker``: the background worker (django-tasks-db's ``db_worker``), after
+marking failed the ingests a dead worker left running (so they can be retried), and
 removing staging directories that dead ingests left behind and masked copies that no read
 can use any more."""
 
@@ -28,6 +29,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        # Not skipped by --no-cleanup: a dead worker's ingest would show "running" for ever.
+        for ingest in services.fail_abandoned():
+            self.stdout.write(
+                f"Ingest {ingest.uid} ({ingest.dataset.name}, {ingest.source_name}) was left "
+                "running by a worker that stopped; marked failed, retry it."
+            )
         if options.pop("cleanup"):
             removed = services.cleanup_staging()
             if removed:
