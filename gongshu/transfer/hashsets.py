@@ -1,0 +1,81 @@
+"""The per-year hashed sets of the people each processor sent abroad: one Parquet file
+per counted declaration under ``DATA_DIR/transfer/<processor>/<year>/``, holding each
+person's keyed hash (the first 128 bits of an HMAC-SHA-256 under the platform's transfer
+key, 16 bytes; never a raw value)
+and whether the declaration sends their sensitive and their other personal information.
+
+The year's count is the union of that directory's files, exact (DuckDB's GROUP BY, not a
+sketch: the thresholds are decided at one person). A new year is a new directory, so the
+count starts again on 1 January (Asia/Shanghai) and nothing has to be reset."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+
+from gongshu.engine import storage
+from gongshu.engine.duck import Engine
+from gongshu.policy.sql import string_literal
+
+_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+
+
+def key() -> bytes:
+    """The platform's counting key, derived from SECRET_KEY like the masks' keys but in
+    its own scope, so a count's hashes never equal any read's pseudonyms."""
+    return hmac.new(settings.SECRET_KEY.encode(), b"transfer:count", hashlib.sha256).digest()
+
+
+def year_dir(code: str, year: int) -> Path:
+    if not _CODE.match(code):
+        raise ValueError(f"not an organization code: {code!r}")
+    return storage.data_dir() / "transfer" / code / str(int(year))
+
+
+def path_of(code: str, year: int, declaration_id: int) -> Path:
+    return year_dir(code, year) / f"{int(declaration_id)}.parquet"
+
+
+def files(code: str, year: int) -> list[Path]:
+    folder = year_dir(code, year)
+    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+
+def place(work_file: Path, code: str, year: int, declaration_id: int) -> Path:
+    """Move a written set into place: copied beside its target (scratch may be on another
+    filesystem), then renamed, so a reader sees the old set or the new, never half."""
+    target = path_of(code, year, declaration_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = target.with_suffix(".partial")
+    shutil.copyfile(work_file, staged)
+    staged.replace(target)
+    return target
+
+
+def remove(code: str, year: int, declaration_id: int) -> None:
+    path_of(code, year, declaration_id).unlink(missing_ok=True)
+
+
+def union_sql(paths: list[Path]) -> str:
+    listed = ", ".join(string_literal(str(p)) for p in paths)
+    return (
+        "SELECT count(*) FILTER (WHERE n) AS non_sensitive, count(*) FILTER (WHERE s) AS sensitive"  # noqa: S608
+        " FROM (SELECT h, bool_or(non_sensitive) AS n, bool_or(sensitive) AS s"
+        f" FROM read_parquet([{listed}]) GROUP BY h)"
+    )
+
+
+def union_counts(code: str, year: int, *, without: int | None = None) -> tuple[int, int]:
+    """Distinct people (non-sensitive, sensitive) in the processor's sets of ``year``."""
+    paths = [p for p in files(code, year) if without is None or p.stem != str(without)]
+    if not paths:
+        return 0, 0
+    with Engine(paths) as engine:
+        row = engine.con.execute(union_sql(paths)).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
