@@ -32,21 +32,26 @@ def _english(settings):
         yield
 
 
+def new_dataset(default_provider, **overrides):
+    """What make_dataset makes, for fixtures of a wider scope."""
+    values = {
+        "title_zh": "城市道路交通流量监测",
+        "title_en": "Urban road traffic flow",
+        "domain": "transport",
+        "provider": default_provider,
+        "opening_attribute": "unconditional",
+        "sharing_attribute": "unconditional",
+    }
+    values.update(overrides)
+    publish = values.pop("publish", True)
+    dataset = catalog.create_dataset(**values)
+    return catalog.publish_dataset(dataset) if publish else dataset
+
+
 @pytest.fixture
 def make_dataset(transport_bureau):
     def make(**overrides):
-        values = {
-            "title_zh": "城市道路交通流量监测",
-            "title_en": "Urban road traffic flow",
-            "domain": "transport",
-            "provider": transport_bureau,
-            "opening_attribute": "unconditional",
-            "sharing_attribute": "unconditional",
-        }
-        values.update(overrides)
-        publish = values.pop("publish", True)
-        dataset = catalog.create_dataset(**values)
-        return catalog.publish_dataset(dataset) if publish else dataset
+        return new_dataset(transport_bureau, **overrides)
 
     return make
 

@@ -47,6 +47,25 @@ def make_organization(
     )
 
 
+def make_transport_bureau() -> Organization:
+    """The transport_bureau fixture's organization, for fixtures of a wider scope."""
+    return make_organization(
+        "sh-transport",
+        OrgKind.GOVERNMENT,
+        name_zh="上海市交通委员会",
+        name_en="Shanghai Municipal Transportation Commission",
+    )
+
+
+def make_weather_bureau() -> Organization:
+    return make_organization(
+        "sh-weather",
+        OrgKind.GOVERNMENT,
+        name_zh="上海市气象局",
+        name_en="Shanghai Meteorological Service",
+    )
+
+
 def make_person(username: str, email: str | None = None, **extra):
     """A user without a password: hashing one costs a third of a second, and clients use
     force_login. The e-mail is ``<username>@example.org`` unless given ("" for none)."""
@@ -80,22 +99,12 @@ def _platform(username: str, role: str):
 
 @pytest.fixture
 def transport_bureau(db) -> Organization:
-    return make_organization(
-        "sh-transport",
-        OrgKind.GOVERNMENT,
-        name_zh="上海市交通委员会",
-        name_en="Shanghai Municipal Transportation Commission",
-    )
+    return make_transport_bureau()
 
 
 @pytest.fixture
 def weather_bureau(db) -> Organization:
-    return make_organization(
-        "sh-weather",
-        OrgKind.GOVERNMENT,
-        name_zh="上海市气象局",
-        name_en="Shanghai Meteorological Service",
-    )
+    return make_weather_bureau()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -210,3 +210,37 @@ class Field(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Link(models.Model):
+    """A place a resource's data can be found that Gongshu does not hold: a CKAN
+    resource harvested without its file, a DCAT distribution not downloaded. Kept so
+    that what the source offered is still offered, as a link."""
+
+    dataset = models.ForeignKey(
+        Dataset, verbose_name=_("data resource"), on_delete=models.CASCADE, related_name="links"
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    url = models.URLField(
+        _("URL"), max_length=2000, validators=[URLValidator(schemes=["http", "https"])]
+    )
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    format = models.CharField(_("format"), max_length=100, blank=True)
+    media_type = models.CharField(_("media type"), max_length=100, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("link")
+        verbose_name_plural = _("links")
+        ordering = ["dataset", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "url"], name="link_unique_url_per_dataset"),
+            # A javascript: or file: URL would be served to every reader of the page.
+            models.CheckConstraint(
+                condition=Q(url__startswith="http://") | Q(url__startswith="https://"),
+                name="link_url_http",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.url

@@ -45,8 +45,8 @@ def session() -> requests.Session:
     return s
 
 
-def _stream(url: str, limit: int, accept: str | None = None):
-    headers = {"Accept": accept} if accept else {}
+def _stream(url: str, limit: int, accept: str | None = None, headers: dict | None = None):
+    headers = {**(headers or {}), **({"Accept": accept} if accept else {})}
     response = session().get(check_url(url), headers=headers, stream=True)
     if response.status_code != 200:
         response.close()
@@ -76,16 +76,16 @@ def fetch(url: str, *, accept: str | None = None) -> tuple[bytes, str]:
         return bytes(body), response.headers.get("Content-Type", "")
 
 
-def download(url: str, directory: Path | str | None = None) -> Path:
+def download(url: str, directory: Path | str | None = None, *, headers: dict | None = None) -> Path:
     """Stream ``url`` to a new temporary file (the caller removes it); never held in
-    memory, and cut off at the size cap."""
+    memory, and cut off at the size cap. ``headers`` carry a source's credentials."""
     limit = settings.max_download_bytes()
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - the path outlives this function
         prefix="harvest-", suffix=".part", dir=directory, delete=False
     )
     path = Path(handle.name)
     try:
-        with handle, _stream(url, limit) as response:
+        with handle, _stream(url, limit, headers=headers) as response:
             written = 0
             for chunk in response.iter_content(CHUNK):
                 written += len(chunk)

@@ -23,3 +23,8 @@ def max_download_bytes() -> int:
 def max_document_bytes() -> int:
     """The largest DCAT document or API answer read into memory."""
     return env_int("GONGSHU_HARVEST_MAX_DOCUMENT_BYTES", 64 * 1024**2)
+
+
+def dcat_page_size() -> int:
+    """Datasets per page of /dcat/catalog (hydra paging)."""
+    return max(1, env_int("GONGSHU_DCAT_PAGE_SIZE", 100))

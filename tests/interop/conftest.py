@@ -4,13 +4,39 @@ one closed), and table versions written straight to storage."""
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 
 from gongshu.catalog import services as catalog
+from tests.conftest import new_dataset
+from tests.personas import make_transport_bureau, make_weather_bureau
 from tests.tabular.factories import TRAFFIC, make_version
 
 
 @pytest.fixture
 def interop_catalog(make_dataset, weather_bureau):
+    return build_catalog(make_dataset, weather_bureau)
+
+
+@pytest.fixture(scope="module")
+def shared_interop_catalog(django_db_setup, django_db_blocker, tmp_path_factory):
+    """interop_catalog made once for a module of tests that only read the catalog
+    (metadata; its versions' files are in a directory of its own). It is made
+    inside a transaction that every test's own (a savepoint) nests in, and rolled back
+    after the module, so no test sees another's writes and nothing outlives the module.
+    Each test still asks for ``db``."""
+    data_dir = tmp_path_factory.mktemp("shared-catalog")
+    with django_db_blocker.unblock(), transaction.atomic():
+        with override_settings(DATA_DIR=data_dir):
+            transport = make_transport_bureau()
+            built = build_catalog(
+                lambda **values: new_dataset(transport, **values), make_weather_bureau()
+            )
+        yield built
+        transaction.set_rollback(True)
+
+
+def build_catalog(make_dataset, weather_bureau) -> dict:
     traffic = make_dataset(
         name="traffic-flow",
         keywords=["交通", "traffic"],

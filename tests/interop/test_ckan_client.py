@@ -77,7 +77,7 @@ def test_errors_become_ckanapis_exceptions(ckan, interop_catalog):
         ckan.action.package_show()
     assert invalid.value.error_dict == recorded("error_validation")["error"]
     with pytest.raises(ckanapi.SearchQueryError):
-        ckan.action.package_search(fq="nonsense")
+        ckan.action.package_search(fq="nonsense:x")
     with pytest.raises(ckanapi.CKANAPIError):
         ckan.action.no_such_action()
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from gongshu.catalog.models import Dataset
 from gongshu.interop import http
@@ -48,11 +49,13 @@ class RecordedCkan:
     def __init__(self) -> None:
         self.headers: dict[str, str] = {}
         self.calls: list[str] = []
+        self.sent_headers: list[dict] = []
 
     def post(self, url: str, data=None, **kwargs) -> FakeResponse:
         action = url.rsplit("/", 1)[-1]
         params = json.loads(data or b"{}")
         self.calls.append(action)
+        self.sent_headers.append(dict(kwargs.get("headers") or {}))
         if action == "organization_list":
             if params.get("offset"):
                 return FakeResponse(json.dumps({"success": True, "result": []}).encode())
@@ -61,6 +64,7 @@ class RecordedCkan:
 
     def get(self, url: str, **kwargs) -> FakeResponse:
         self.calls.append(url)
+        self.sent_headers.append(dict(kwargs.get("headers") or {}))
         return FakeResponse(CSV)
 
     def close(self) -> None:
@@ -92,11 +96,17 @@ def harvest(tmp_path, *extra: str) -> dict:
 
 def test_it_harvests_organizations_and_packages_and_says_what_it_skipped(recorded_site, tmp_path):
     report = harvest(tmp_path)
-    assert sorted(report["created"]) == ["air-quality", "bike-counts"]
+    assert sorted(report["created"]) == ["air-quality", "bike-counts", "orphan-data"]
     skipped = {s["id"]: s["reason"] for s in report["skipped"]}
-    assert skipped["orphan-data"] == "The package belongs to no organization."
-    assert "Core data" in skipped["secret-core"]
-    assert sorted(report["organizations_created"]) == ["city-environment", "city-transport"]
+    assert list(skipped) == ["secret-core"] and "Core data" in skipped["secret-core"]
+    # CKAN allows packages without an organization; they go under a placeholder one.
+    assert sorted(report["organizations_created"]) == [
+        "city-environment",
+        "city-transport",
+        "ckan-unowned",
+    ]
+    assert Dataset.objects.get(name="orphan-data").provider.code == "ckan-unowned"
+    assert any("orphan-data belongs to no organization" in n for n in report["notes"])
     bikes = Dataset.objects.get(name="bike-counts")
     assert (bikes.title_zh, bikes.provider.code, bikes.domain) == (
         "Bicycle counts",
@@ -116,15 +126,15 @@ def test_a_second_run_creates_nothing(recorded_site, tmp_path):
     harvest(tmp_path)
     again = harvest(tmp_path)
     assert again["created"] == [] and again["organizations_created"] == []
-    assert sorted(again["unchanged"]) == ["air-quality", "bike-counts"]
-    assert Dataset.objects.count() == 2
+    assert sorted(again["unchanged"]) == ["air-quality", "bike-counts", "orphan-data"]
+    assert Dataset.objects.count() == 3
 
 
 def test_a_stopped_run_resumes_from_its_state_file(recorded_site, tmp_path):
     state = {"source": SITE, "done": ["air-quality"], "report": {"created": ["air-quality"]}}
     (tmp_path / "state.json").write_text(json.dumps(state))
     report = harvest(tmp_path)
-    assert sorted(report["created"]) == ["air-quality", "bike-counts"]
+    assert sorted(report["created"]) == ["air-quality", "bike-counts", "orphan-data"]
     assert not Dataset.objects.filter(name="air-quality").exists()  # done by the "earlier" run
 
 
@@ -135,3 +145,47 @@ def test_with_data_it_downloads_and_ingests_the_current_file(recorded_site, tmp_
     assert version.row_count == 2
     downloads = [c for c in recorded_site.calls if c.startswith("https://")]
     assert downloads[0].endswith("bike-counts.csv")
+    # The file keeps the name it had at the source, not a temporary one.
+    assert version.source_name == "bike-counts.csv"
+
+
+def test_a_source_token_is_sent_and_never_printed(recorded_site, tmp_path, monkeypatch):
+    secret = "gs_abcdef123456_secret-value"
+    monkeypatch.setenv("SOURCE_TOKEN", secret)
+    out = io.StringIO()
+    call_command(
+        "harvest", "ckan", SITE, "--state", str(tmp_path / "s.json"), "--with-data",
+        "--source-token-env", "SOURCE_TOKEN", stdout=out,
+    )  # fmt: skip
+    assert secret not in out.getvalue()
+    api_headers, download_headers = recorded_site.sent_headers[0], recorded_site.sent_headers[-1]
+    assert api_headers["Authorization"] == secret  # ckanapi's way, which Gongshu reads too
+    assert download_headers["Authorization"] == f"Bearer {secret}"
+
+    token_file = tmp_path / "token"
+    token_file.write_text(secret + "\n")
+    recorded_site.sent_headers.clear()
+    harvest(tmp_path, "--source-token-file", str(token_file))
+    assert recorded_site.sent_headers[0]["Authorization"] == secret
+    with pytest.raises(CommandError, match="NOPE_UNSET"):
+        harvest(tmp_path, "--source-token-env", "NOPE_UNSET")
+
+
+def test_a_package_the_source_marks_private_is_not_republished(
+    recorded_site, tmp_path, monkeypatch
+):
+    search = json.loads((RECORDED / "package_search.json").read_text(encoding="utf-8"))
+    search["result"]["results"][0]["private"] = True
+    private_name = search["result"]["results"][0]["name"]
+    answer = RecordedCkan.post
+
+    def post(self, url, data=None, **kwargs):
+        if url.endswith("/package_search"):
+            self.calls.append("package_search")
+            return FakeResponse(json.dumps(search).encode())
+        return answer(self, url, data, **kwargs)
+
+    monkeypatch.setattr(RecordedCkan, "post", post)
+    report = harvest(tmp_path)
+    assert private_name in {s["id"] for s in report["skipped"]}
+    assert not Dataset.objects.filter(name=private_name).exists()

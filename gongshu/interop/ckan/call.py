@@ -35,7 +35,9 @@ class Call:
         return (
             Dataset.objects.visible_to(self.principal)
             .select_related("provider", "provider__parent")
-            .prefetch_related(Prefetch("versions", queryset=Version.objects.order_by("number")))
+            .prefetch_related(
+                Prefetch("versions", queryset=Version.objects.order_by("number")), "links"
+            )
         )
 
     def text(self, name: str, default: str | None = None) -> str | None:

@@ -6,7 +6,10 @@ records each read once, like the rows API's."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,35 +31,63 @@ from gongshu.tabular.models import Version
 DEFAULT_LIMIT = 100  # CKAN's ckan.datastore.search.rows_default
 MAX_LIMIT = 32000  # CKAN's ckan.datastore.search.rows_max
 
+# (prefix of a DuckDB or Arrow type name, the PostgreSQL type CKAN's DataStore reports);
+# first match wins, so the longer names come first.
 _CKAN_TYPES = (
-    # (prefix of a DuckDB or Arrow type name, CKAN DataStore type); first match wins.
     ("BOOL", "bool"),
+    ("TIMESTAMP WITH TIME ZONE", "timestamptz"),
+    ("TIMESTAMP[", "timestamp"),  # Arrow: timestamp[us] or timestamp[us, tz=UTC]
+    ("TIMESTAMPTZ", "timestamptz"),
     ("TIMESTAMP", "timestamp"),
     ("DATE", "date"),
     ("TIME", "time"),
     ("DECIMAL", "numeric"),
-    ("DOUBLE", "numeric"),
-    ("FLOAT", "numeric"),
-    ("REAL", "numeric"),
-    ("HUGEINT", "int"),
-    ("BIGINT", "int"),
-    ("INT", "int"),
-    ("SMALLINT", "int"),
-    ("TINYINT", "int"),
-    ("UINT", "int"),
-    ("UBIGINT", "int"),
+    ("HUGEINT", "numeric"),
+    ("UHUGEINT", "numeric"),
+    ("UBIGINT", "numeric"),
+    ("UINT64", "numeric"),
+    ("DOUBLE", "float8"),
+    ("FLOAT", "float4"),  # DuckDB's FLOAT is 4 bytes; Arrow's float is too
+    ("REAL", "float4"),
+    ("HALF_FLOAT", "float4"),
+    ("BIGINT", "int8"),
+    ("INT64", "int8"),
+    ("UINTEGER", "int8"),
+    ("UINT32", "int8"),
+    ("INTEGER", "int4"),
+    ("INT32", "int4"),
+    ("USMALLINT", "int4"),
+    ("UINT16", "int4"),
+    ("SMALLINT", "int2"),
+    ("INT16", "int2"),
+    ("TINYINT", "int2"),
+    ("UTINYINT", "int2"),
+    ("INT8", "int2"),
+    ("UINT8", "int2"),
     ("VARCHAR", "text"),
     ("STRING", "text"),
     ("LARGE_STRING", "text"),
+    ("UUID", "uuid"),
+    ("BLOB", "bytea"),
+    ("BINARY", "bytea"),
+)
+RECORDS_FORMATS = ("objects", "lists", "csv", "tsv")
+_SORT_TERM = re.compile(
+    r'^\s*(?:"(?P<quoted>(?:[^"]|"")+)"|(?P<name>[^\s"]+))'
+    r"(?:\s+(?P<direction>asc|desc))?(?:\s+nulls\s+(?P<nulls>first|last))?\s*$",
+    re.IGNORECASE,
 )
 
 
 def ckan_type(kind: str) -> str:
+    """The PostgreSQL type name CKAN's DataStore would give a DuckDB or Arrow type."""
     kind = kind.upper()
+    if kind.startswith(("STRUCT", "MAP", "LIST", "JSON")) or "[]" in kind:
+        return "json"
     for prefix, name in _CKAN_TYPES:
         if kind.startswith(prefix):
             return name
-    return "json" if kind.startswith(("STRUCT", "MAP", "LIST", "JSON")) or "[]" in kind else "text"
+    return "text"
 
 
 def find_version(call: Call, ref: str) -> Version:
@@ -124,21 +155,28 @@ def _full_text(call: Call, types: dict[str, str]) -> tuple[str, list]:
     return "(" + " OR ".join(parts) + ")", [f"%{q}%"] * len(parts)
 
 
-def _order(call: Call, types: dict[str, str]) -> str:
+def _order(call: Call, types: dict[str, str], *, distinct: bool = False) -> str:
+    """ORDER BY for CKAN's ``sort``: "field", "field desc", "field asc nulls last",
+    quoted names; nulls as PostgreSQL places them unless said."""
     terms = []
     for item in call.names("sort") or []:
-        words = item.split()
-        name = words[0].strip('"')
-        direction = words[1].upper() if len(words) > 1 else "ASC"
-        if direction not in ("ASC", "DESC") or len(words) > 2:
-            raise ValidationFailed({"sort": [_("Write sort as 'field' or 'field desc'.")]})
-        column = gate.ROW_ID if name == "_id" else name
-        if name != "_id" and name not in types:
+        match = _SORT_TERM.match(item)
+        if match is None:
+            raise ValidationFailed(
+                {"sort": [_("Write sort as 'field', 'field desc' or 'field asc nulls last'.")]}
+            )
+        name = match["name"] or match["quoted"].replace('""', '"')
+        direction = (match["direction"] or "asc").upper()
+        nulls = (match["nulls"] or ("last" if direction == "ASC" else "first")).upper()
+        if name == "_id" and not distinct:
+            column = gate.ROW_ID
+        elif name in types:
+            column = name
+        else:
             raise ValidationFailed(
                 {"sort": [_('field "%(name)s" not in resource') % {"name": name}]}
             )
-        terms.append(f"g.{ident(column)} {direction} NULLS LAST")
-    terms.append(f"g.{ident(gate.ROW_ID)} ASC")
+        terms.append(f"g.{ident(column)} {direction} NULLS {nulls}")
     return ", ".join(terms)
 
 
@@ -162,10 +200,25 @@ def _query_params(call: Call, limit: int, offset: int) -> list:
 
 
 def datastore_search(call: Call) -> dict[str, Any]:
-    resource_id = call.required("resource_id")
-    limit = call.integer("limit", DEFAULT_LIMIT, high=MAX_LIMIT)
+    """Search a DataStore resource. Parameters: resource_id (or id), filters, q,
+    distinct, plain, language, fields, sort, limit (capped at 32,000), offset,
+    include_total, records_format (objects, lists, csv, tsv), purpose."""
+    resource_id = call.text("resource_id") or call.text("id")
+    if not resource_id:
+        raise ValidationFailed({"resource_id": [_("Missing value")]})
+    # CKAN cuts a larger limit to ckan.datastore.search.rows_max rather than refusing it.
+    limit = min(call.integer("limit", DEFAULT_LIMIT), MAX_LIMIT)
     offset = call.integer("offset", 0)
     include_total = call.boolean("include_total", True)
+    records_format = call.text("records_format") or "objects"
+    if records_format not in RECORDS_FORMATS:
+        raise ValidationFailed(
+            {
+                "records_format": [
+                    _("Value must be one of: %(formats)s") % {"formats": ", ".join(RECORDS_FORMATS)}
+                ]
+            }
+        )
     version = find_version(call, resource_id)
     with gate.read(
         call.principal,
@@ -176,12 +229,35 @@ def datastore_search(call: Call) -> dict[str, Any]:
         query="ckan.datastore_search",
         query_params=_query_params(call, limit, offset),
     ) as lease:
-        result = _search(call, lease, resource_id, limit, offset, include_total)
-        lease.sent(rows=len(result["records"]), bytes=result.pop("_bytes"))
+        result = _search(call, lease, resource_id, limit, offset, include_total, records_format)
+        lease.sent(rows=result.pop("_rows"), bytes=result.pop("_bytes"))
         notice = lease.cut_notice()
         if notice:
             result["quota_notice"] = notice
     return result
+
+
+def _value(column: str, kind: str) -> str:
+    # JSON has no NaN or Infinity; they become null rather than an invalid document.
+    if kind.upper() in ("DOUBLE", "FLOAT", "REAL"):
+        return f"CASE WHEN isfinite({column}) THEN {column} END"
+    return column
+
+
+def _formatted(records: list[list], names: list[str], records_format: str) -> Any:
+    if records_format == "objects":
+        return [dict(zip(names, row, strict=True)) for row in records]
+    if records_format == "lists":
+        return records
+    out = io.StringIO()
+    writer = csv.writer(
+        out, delimiter="\t" if records_format == "tsv" else ",", lineterminator="\n"
+    )
+    for row in records:
+        writer.writerow(
+            "" if v is None else json.dumps(v) if isinstance(v, dict | list) else v for v in row
+        )
+    return out.getvalue()
 
 
 def _search(
@@ -191,17 +267,22 @@ def _search(
     limit: int,
     offset: int,
     include_total: bool,
+    records_format: str,
 ) -> dict[str, Any]:
     source = lease.source
+    distinct = call.boolean("distinct")
     with Engine.shared() as engine, engine.deadline(limits.query_timeout_s()):
         types = query.column_types(engine, source)
-        shown = call.names("fields") or list(types)
+        asked = call.names("fields")
+        # As CKAN: _id comes first when no fields are named, and only when named otherwise.
+        shown = asked or ["_id", *types]
         unknown = [n for n in shown if n not in types and n != "_id"]
         if unknown:
             raise ValidationFailed(
                 {"fields": [_('field "%(name)s" not in resource') % {"name": n} for n in unknown]}
             )
-        shown = [n for n in shown if n != "_id"]
+        if distinct:
+            shown = [n for n in shown if n != "_id"]
         spec = params.RowSpec(filters=_filters(call, types))
         params.check_values(engine, types, spec)
         condition, condition_params = params.where(types, spec)
@@ -211,53 +292,109 @@ def _search(
         inner, inner_params = source.select()
         where = f"FROM ({inner}) AS g WHERE {condition} AND {text_condition}"
         where_params = [*inner_params, *condition_params, *text_params]
+        # Named, so an outer query (distinct's) can order by them.
+        items = [
+            (f"g.{ident(gate.ROW_ID)} + 1" if n == "_id" else _value(f"g.{ident(n)}", types[n]))
+            + f" AS {ident(n)}"
+            for n in shown
+        ]
+        order = _order(call, types, distinct=distinct)
+        if distinct:
+            # DISTINCT may order only by what it selects: the sort, then every column shown.
+            tail = ", ".join(f"{i + 1}" for i in range(len(items)))
+            # Identifiers are quoted by ident() and values are bound; S608 cannot see that.
+            select = f"SELECT DISTINCT {', '.join(items)} {where}"
+            rows_sql = (
+                f"SELECT * FROM ({select}) AS g ORDER BY {order + ', ' if order else ''}{tail}"  # noqa: S608
+            )
+            counted = f"SELECT count(*) FROM ({select}) AS d"  # noqa: S608
+        else:
+            rows_sql = (
+                f"SELECT {', '.join(items)} {where} ORDER BY "
+                f"{order + ', ' if order else ''}g.{ident(gate.ROW_ID)} ASC"
+            )
+            counted = f"SELECT count(*) {where}"
         # Identifiers are quoted by ident() and every value is bound.
         rows = engine.con.execute(
-            f"SELECT {query.json_row(shown, types)}, g.{ident(gate.ROW_ID)} {where}"
-            f" ORDER BY {_order(call, types)} LIMIT ? OFFSET ?",
-            [*where_params, page_limit, offset],
+            f"{rows_sql} LIMIT ? OFFSET ?", [*where_params, page_limit, offset]
         ).fetchall()
         total = None
         if include_total:
-            total = engine.con.execute(f"SELECT count(*) {where}", where_params).fetchall()[0][0]
-    records = [{"_id": row_id + 1, **json.loads(row)} for row, row_id in rows]
+            total = engine.con.execute(counted, where_params).fetchall()[0][0]
+    records = [[sql.jsonable(v) for v in row] for row in rows]
+    formatted = _formatted(records, shown, records_format)
     result: dict[str, Any] = {
         "resource_id": resource_id,
         "include_total": include_total,
-        "records_format": "objects",
-        "fields": [{"id": "_id", "type": "int"}]
-        + [{"id": n, "type": ckan_type(types[n])} for n in shown],
-        "records": records,
+        "records_format": records_format,
+        "fields": [{"id": n, "type": "int" if n == "_id" else ckan_type(types[n])} for n in shown],
+        "records": formatted,
         "limit": limit,
         "offset": offset,
         "_links": _links(call, offset, limit),
-        "_bytes": sum(len(row) for row, _id in rows),
+        "_rows": len(records),
+        "_bytes": len(json.dumps(formatted, ensure_ascii=False).encode()),
     }
+    if distinct:
+        result["distinct"] = True
     if total is not None:
         result["total"] = total
         result["total_was_estimated"] = False
     return result
 
 
+def _postgres_names(tree: exp.Expr) -> bool:
+    """Name unnamed aggregate columns as PostgreSQL does (``count``, ``sum`` …) rather
+    than as DuckDB does (``count_star()``); True when a name was given."""
+    changed = False
+    if isinstance(tree, exp.Select):
+        for position, item in enumerate(tree.expressions):
+            if isinstance(item, exp.Func) and not isinstance(item, exp.Alias):
+                name = item.name if isinstance(item, exp.Anonymous) else item.sql_name()
+                tree.expressions[position] = exp.alias_(item, name.lower(), quoted=True)
+                changed = True
+    return changed
+
+
 def _with_dataset_names(call: Call, statement: str) -> str:
-    """Resource ids used as table names become "name@number", which ``sql.run`` knows;
-    anything else is left for ``sql.run`` to check and refuse."""
+    """Resource ids used as table names become "name@number", which ``sql.run`` knows,
+    and give the ``_id`` column CKAN's tables have when the query names it; anything
+    else is left for ``sql.run`` to check and refuse."""
     try:
         tree = sqlglot.parse_one(statement, read="postgres")
     except sqlglot.errors.SqlglotError:
         return statement
-    changed = False
-    for table in tree.find_all(exp.Table):
+    if tree is None:
+        return statement
+    wants_id = any(column.name == "_id" for column in tree.find_all(exp.Column))
+    changed = _postgres_names(tree)
+    for table in list(tree.find_all(exp.Table)):
         if isinstance(table.this, exp.Identifier) and mapping.RESOURCE_ID.match(table.name):
             version = find_version(call, table.name)
-            table.set(
-                "this", exp.to_identifier(f"{version.dataset.name}@{version.number}", quoted=True)
-            )
+            named = exp.to_identifier(f"{version.dataset.name}@{version.number}", quoted=True)
+            if wants_id:
+                # The row's position in what the caller may read, counted from 1 as CKAN's
+                # _id is; over the gated rows, so it matches datastore_search's _id
+                # unless the caller's agreement filters rows.
+                inner = exp.select(
+                    exp.alias_(exp.Window(this=exp.RowNumber(), order=None), "_id", quoted=True),
+                    exp.Star(),
+                ).from_(exp.Table(this=named))
+                alias = table.alias or table.name
+                table.replace(
+                    exp.Subquery(
+                        this=inner, alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True))
+                    )
+                )
+            else:
+                table.set("this", named)
             changed = True
     return tree.sql(dialect="duckdb") if changed else statement
 
 
 def datastore_search_sql(call: Call) -> dict[str, Any]:
+    """Run one read-only SELECT over DataStore resources named by their resource ids.
+    Parameters: sql, purpose."""
     statement = call.required("sql")
     try:
         # Nesting is bounded before any parser (this one's included) recurses into it.

@@ -13,9 +13,10 @@ from typing import Any
 from django.urls import reverse
 
 from gongshu.catalog import attributes
-from gongshu.catalog.models import Dataset
+from gongshu.catalog.models import Dataset, Link
 from gongshu.catalog.vocabulary import DOMAIN_ZH, LICENCES, Domain, OpeningAttribute, Status
 from gongshu.orgs.models import Organization
+from gongshu.policy import channels as channel_rules
 from gongshu.tabular.models import Version
 
 # Organizations have no UUID of their own; this namespace makes a stable one from the pk.
@@ -101,7 +102,51 @@ def group_dict(code: str, *, package_count: int | None = None) -> dict:
         "created": None,
         "num_followers": 0,
         "package_count": package_count if package_count is not None else 0,
+        "extras": [],
+        "groups": [],
+        "tags": [],
+        "users": [],
     }
+
+
+def link_id(dataset: Dataset, link: Link) -> str:
+    # From the URL, not the row: the same link harvested again keeps its id.
+    return str(uuid.uuid5(_NAMESPACE, f"link/{dataset.uid}/{link.url}"))
+
+
+def link_dict(dataset: Dataset, link: Link, position: int) -> dict:
+    """A link as CKAN has a resource that is only a URL: no upload (``url_type`` empty),
+    no DataStore table."""
+    return {
+        "id": link_id(dataset, link),
+        "package_id": str(dataset.uid),
+        "name": link.title or link.url,
+        "description": link.description,
+        "format": link.format,
+        "mimetype": link.media_type or None,
+        "mimetype_inner": None,
+        "url": link.url,
+        "url_type": "",
+        "hash": "",
+        "size": None,
+        "position": position,
+        "resource_type": None,
+        "state": "active",
+        "created": None,
+        "last_modified": None,
+        "metadata_modified": None,
+        "cache_url": None,
+        "cache_last_updated": None,
+        "datastore_active": False,
+    }
+
+
+def datapackage_url(base_url: str, dataset: Dataset, version: Version | None = None) -> str:
+    if version is None:
+        return base_url + reverse("interop:datapackage", kwargs={"name": dataset.name})
+    return base_url + reverse(
+        "interop:datapackage-version", kwargs={"name": dataset.name, "number": version.number}
+    )
 
 
 def resource_dict(version: Version, base_url: str, position: int) -> dict:
@@ -133,6 +178,9 @@ def resource_dict(version: Version, base_url: str, position: int) -> dict:
         "datastore_active": version.is_current,
         "version_number": version.number,
         "row_count": version.row_count,
+        # The version's Frictionless descriptor (Table Schema, licence, CSV export), for
+        # tools that read a data package rather than guess the columns.
+        "datapackage_url": datapackage_url(base_url, dataset, version),
     }
 
 
@@ -145,12 +193,22 @@ def _extra_value(dataset: Dataset, name: str) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
+def is_private(dataset: Dataset) -> bool:
+    """CKAN's ``private``: the public may not see the entry. The public catalog's rule
+    (the one ``visible_to`` compiles), so a harvester holding a privileged token never
+    takes a restricted, important or draft entry for a public one."""
+    return not channel_rules.may_see(channel_rules.Caller(), channel_rules.Resource.of(dataset))
+
+
 def package_dict(dataset: Dataset, versions: Iterable[Version], base_url: str) -> dict:
-    # CKAN lists resources oldest first; the current version is the last one.
-    resources = [
-        resource_dict(v, base_url, i)
+    # Links first: CKAN lists resources oldest first, and clients take the last one for
+    # the current version.
+    links = [link_dict(dataset, link, i) for i, link in enumerate(dataset.links.all())]
+    resources = links + [
+        resource_dict(v, base_url, len(links) + i)
         for i, v in enumerate(sorted(versions, key=lambda v: v.number))
     ]
+    current = [r for r in resources if r.get("datastore_active")]
     tags = [
         {
             "id": keyword,
@@ -164,6 +222,8 @@ def package_dict(dataset: Dataset, versions: Iterable[Version], base_url: str) -
     extras = [{"key": name, "value": _extra_value(dataset, name)} for name in EXTRA_FIELDS]
     extras.append({"key": "channels", "value": ",".join(channels(dataset))})
     extras.append({"key": "status", "value": dataset.status})
+    if current:
+        extras.append({"key": "datapackage", "value": datapackage_url(base_url, dataset)})
     return {
         "id": str(dataset.uid),
         "name": dataset.name,
@@ -171,7 +231,7 @@ def package_dict(dataset: Dataset, versions: Iterable[Version], base_url: str) -
         "notes": dataset.description_zh or dataset.description_en,
         "type": "dataset",
         "state": "active" if dataset.status == Status.PUBLISHED else str(dataset.status),
-        "private": dataset.status != Status.PUBLISHED,
+        "private": is_private(dataset),
         "author": dataset.provider.name_zh,
         "author_email": None,
         "maintainer": dataset.contact_name or None,
@@ -181,7 +241,7 @@ def package_dict(dataset: Dataset, versions: Iterable[Version], base_url: str) -
         "license_url": None,
         "isopen": dataset.licence in OPEN_LICENCES,
         "url": base_url + reverse("portal:dataset", kwargs={"name": dataset.name}),
-        "version": str(resources[-1]["version_number"]) if resources else None,
+        "version": str(resources[-1]["version_number"]) if len(resources) > len(links) else None,
         "creator_user_id": None,
         "owner_org": organization_id(dataset.provider),
         "organization": organization_dict(dataset.provider),

@@ -104,3 +104,9 @@ def action(request: HttpRequest, name: str) -> JsonResponse:
         return envelope.success(request, name, _run(request, name))
     except envelope.CkanError as error:
         return envelope.failure(request, name, error)
+
+
+@require_http_methods(["GET"])
+def api_version(request: HttpRequest, version: int = 3) -> JsonResponse:
+    """``GET /api/3``: CKAN answers the API version, and clients probe it to tell a CKAN."""
+    return JsonResponse({"version": version})

@@ -34,8 +34,20 @@ CKAN_LICENCES = {"cc-by": "CC-BY-4.0", "cc-zero": "CC0-1.0", "odc-by": "ODC-BY-1
 Progress = Callable[[str, int, int], None]
 
 
-def remote(url: str) -> ckanapi.RemoteCKAN:
-    return ckanapi.RemoteCKAN(http.check_url(url).rstrip("/"), session=http.session())
+# Where packages that belong to no organization (CKAN allows them) are put, since every
+# Gongshu resource has a provider; an administrator can move them afterwards.
+PLACEHOLDER_ORGANIZATION = {
+    "name": "ckan-unowned",
+    "title": "未归属组织的数据 (harvested without an organization)",
+    "extras": [{"key": "name_en", "value": "Harvested without an organization"}],
+}
+
+
+def remote(url: str, token: str | None = None) -> ckanapi.RemoteCKAN:
+    # ckanapi sends the token in Authorization and X-CKAN-API-Key, as CKAN reads it.
+    return ckanapi.RemoteCKAN(
+        http.check_url(url).rstrip("/"), apikey=token or None, session=http.session()
+    )
 
 
 def _organizations(site: ckanapi.RemoteCKAN) -> dict[str, dict]:
@@ -121,10 +133,39 @@ def _current_resource(package: dict) -> dict | None:
     return (active or resources or [None])[-1]
 
 
-def fetch_data(report: Report, dataset: Dataset, package: dict, actor: Any) -> None:
-    """Download the package's current file and ingest it (see ``harvest.data``)."""
+def fetch_data(
+    report: Report, dataset: Dataset, package: dict, actor: Any, token: str | None = None
+) -> dict | None:
+    """Download the package's current file and ingest it (see ``harvest.data``), under
+    its original name: a resource's name, Gongshu's source file name (its description),
+    or the URL's last segment. Answers the resource now held, if any."""
     resource = _current_resource(package) or {}
-    data.fetch(report, dataset, resource.get("url"), resource.get("hash") or "", actor)
+    held = data.fetch(
+        report,
+        dataset,
+        resource.get("url"),
+        resource.get("hash") or "",
+        actor,
+        names=(resource.get("name"), resource.get("description")),
+        headers={"Authorization": f"Bearer {token}"} if token else None,
+    )
+    return resource if held else None
+
+
+def links(package: dict, held: dict | None = None) -> list[dict[str, Any]]:
+    """The package's resources as links, but for the one whose file was ingested: a
+    resource is what the source offers even when its file is not brought here."""
+    return [
+        {
+            "url": r["url"],
+            "title": r.get("name") or "",
+            "format": r.get("format") or "",
+            "media_type": r.get("mimetype") or "",
+            "description": r.get("description") or "",
+        }
+        for r in package.get("resources") or []
+        if r.get("url") and r is not held
+    ]
 
 
 def harvest(
@@ -134,9 +175,15 @@ def harvest(
     with_data: bool = False,
     state: State,
     progress: Progress | None = None,
+    token: str | None = None,
 ) -> Report:
-    with remote(url) as site:
-        return _harvest(site, actor=actor, with_data=with_data, state=state, progress=progress)
+    """Harvest ``url``; ``token``, when given, is sent to the source (its API and its
+    file downloads) so that what it offers the token's holder under an agreement comes
+    too. What it marks ``private`` stays out: it is not the source's to republish."""
+    with remote(url, token) as site:
+        return _harvest(
+            site, actor=actor, with_data=with_data, state=state, progress=progress, token=token
+        )
 
 
 def _harvest(
@@ -146,6 +193,7 @@ def _harvest(
     with_data: bool,
     state: State,
     progress: Progress | None,
+    token: str | None = None,
 ) -> Report:
     report = state.report
     organizations = _organizations(site)
@@ -156,9 +204,15 @@ def _harvest(
             if name in state.done:
                 continue
             org = package.get("organization")
-            if not org:
-                report.skip(name, _("The package belongs to no organization."))
+            if package.get("private"):
+                report.skip(name, _("The source marks the package private; it is not republished."))
             else:
+                if not org:
+                    org = PLACEHOLDER_ORGANIZATION
+                    report.notes.append(
+                        _("%(name)s belongs to no organization; it was put under %(org)s.")
+                        % {"name": name, "org": org["name"]}
+                    )
                 provider = _organization(report, actor, organizations.get(org["name"], org))
                 try:
                     values = package_values(package, provider)
@@ -166,8 +220,9 @@ def _harvest(
                     report.skip(name, _("Unreadable extras: %(error)s") % {"error": exc})
                     values = None
                 dataset = upsert_dataset(report, actor, values) if values else None
-                if dataset is not None and with_data:
-                    fetch_data(report, dataset, package, actor)
+                if dataset is not None:
+                    held = fetch_data(report, dataset, package, actor, token) if with_data else None
+                    data.keep_links(report, dataset, links(package, held), actor)
             state.mark(name)
             position += 1
             if progress:

@@ -5,6 +5,7 @@ one, with a progress bar and a report. Stopped runs resume from the state file."
 from __future__ import annotations
 
 import json
+import os
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import IO, cast
@@ -35,9 +36,48 @@ class Command(BaseCommand):
         parser.add_argument("--state", help="state file (default: under GONGSHU_VAR_DIR)")
         parser.add_argument("--user", help="record this username as the actor")
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        token = parser.add_mutually_exclusive_group()
+        token.add_argument(
+            "--source-token",
+            metavar="TOKEN",
+            help="an API token of the source (ckan), for what it offers you under an agreement; "
+            "prefer --source-token-env or --source-token-file, which keep it out of ps",
+        )
+        token.add_argument(
+            "--source-token-env", metavar="VARIABLE", help="read the source token from VARIABLE"
+        )
+        token.add_argument(
+            "--source-token-file", metavar="PATH", help="read the source token from a file"
+        )
+
+    def _token(self, options: dict) -> str | None:
+        """The source token from wherever it was given; never printed, logged or kept in
+        the state file."""
+        if options.get("source_token_env"):
+            token = os.environ.get(options["source_token_env"], "")
+            if not token.strip():
+                raise CommandError(
+                    _("The environment variable %(name)s is empty or not set.")
+                    % {"name": options["source_token_env"]}
+                )
+            return token.strip()
+        if options.get("source_token_file"):
+            try:
+                token = Path(options["source_token_file"]).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise CommandError(
+                    _("Cannot read the token file: %(error)s") % {"error": exc.strerror}
+                ) from None
+            if not token:
+                raise CommandError(_("The token file is empty."))
+            return token
+        return (options.get("source_token") or "").strip() or None
 
     def handle(self, *args, **options) -> None:
         kind, source = options["kind"], options["source"]
+        token = self._token(options)
+        if token and kind != "ckan":
+            raise CommandError(_("A source token is sent to CKAN sources only."))
         actor = None
         if options["user"]:
             actor = get_user_model().objects.filter(username=options["user"]).first()
@@ -73,6 +113,7 @@ class Command(BaseCommand):
                         with_data=options["with_data"],
                         state=state,
                         progress=progress,
+                        token=token,
                     )
                 else:
                     report = importer.import_catalog(
