@@ -4,13 +4,18 @@ twice changes nothing."""
 from __future__ import annotations
 
 import csv
+import io
 
 import pytest
+from django.core.management import call_command
 from stdnum.cn import ric
 
-from gongshu.catalog.models import Dataset
+from gongshu.audit.models import AuditEvent
+from gongshu.catalog.models import Dataset, Field
 from gongshu.demo import generated, loader
 from gongshu.orgs.models import Organization
+from gongshu.privacy.models import Scan
+from gongshu.tabular.models import Version
 
 
 @pytest.fixture
@@ -79,3 +84,34 @@ def test_the_access_demo_has_every_role_a_pending_and_an_approved_application(db
     assert Application.objects.count() == 2
     assert Application.objects.filter(status="approved").count() == 1
     assert Agreement.objects.count() == 1
+
+
+def _airport_tags() -> dict[str, str]:
+    return dict(Dataset.objects.get(name="nyc-airports").fields.values_list("name", "sensitivity"))
+
+
+@pytest.mark.slow
+def test_the_demo_command_runs_twice(db, var_dir):
+    """`make demo` on the same checkout a second time: once on a database the first run
+    left, and once on one an older detector had scanned (lat/lon of airports tagged
+    personal, which the unconditional opening of nyc-airports refuses)."""
+    call_command("demo", stdout=io.StringIO())
+    versions = Version.objects.count()
+    assert versions == len([r for r in loader.RESOURCES if r.source])
+    assert _airport_tags()["lat"] == _airport_tags()["lon"] == "none"
+    updates = AuditEvent.objects.filter(action="dataset.update").count()
+
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    assert "Demo data is loaded." in out.getvalue()
+    assert Version.objects.count() == versions
+    assert AuditEvent.objects.filter(action="dataset.update").count() == updates
+
+    # As the demo's first run left the airports before the location detector knew places.
+    airports = Dataset.objects.get(name="nyc-airports")
+    Field.objects.filter(dataset=airports, name__in=["lat", "lon"]).update(sensitivity="personal")
+    Scan.objects.filter(version__dataset=airports).update(detector_version=1)
+    call_command("demo", stdout=(again := io.StringIO()))
+    assert "Demo data is loaded." in again.getvalue()
+    assert _airport_tags()["lat"] == _airport_tags()["lon"] == "none"
+    assert Dataset.objects.get(name="nyc-airports").opening_attribute == "unconditional"

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from gongshu.audit import services as audit
 from gongshu.catalog import attributes, search
-from gongshu.catalog.models import Dataset, Field
+from gongshu.catalog.models import Dataset, Field, Link
 from gongshu.catalog.vocabulary import Status
 from gongshu.policy import events
 
@@ -121,6 +121,38 @@ def retire_dataset(dataset: Dataset, *, actor: Any = None) -> Dataset:
     return save_dataset(dataset, actor=actor, action="dataset.retire")
 
 
+FIELD_TEXTS = ("title", "description", "unit")
+
+
+def update_field(field: Field, *, actor: Any = None, **changes: Any) -> Field:
+    """Change what people wrote about a field (title, description, unit), with the same
+    audit entry and retired-resource rule as the resource's own metadata."""
+    unknown = set(changes) - set(FIELD_TEXTS)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
+    dataset = field.dataset
+    if dataset.status == Status.RETIRED:
+        raise ValidationError({"status": _("A retired resource cannot be edited.")})
+    candidate = Field.objects.get(pk=field.pk)
+    before = {name: getattr(candidate, name) for name in changes}
+    for name, value in changes.items():
+        setattr(candidate, name, (value or "").strip())
+    candidate.full_clean(exclude=["dataset"])
+    after = {name: getattr(candidate, name) for name in changes}
+    if after == before:
+        return candidate
+    with transaction.atomic():
+        candidate.save(update_fields=list(changes))
+        audit.record(
+            actor,
+            "dataset.field.update",
+            resource=dataset,
+            organization=dataset.provider,
+            details={"field": candidate.name, "before": before, "after": after},
+        )
+    return candidate
+
+
 def replace_fields(dataset: Dataset, fields: Iterable[dict[str, Any]]) -> list[Field]:
     """Set the resource's fields to ``fields`` (from an upload's schema), keeping what
     people wrote about a field that is still there: title, description, unit, tag."""
@@ -184,3 +216,58 @@ def filter_datasets(
             )
         queryset = queryset.order_by(*ORDERINGS[ordering])
     return queryset
+
+
+LINK_TEXTS = ("title", "format", "media_type", "description")
+
+
+def replace_links(
+    dataset: Dataset, links: Iterable[dict[str, Any]], *, actor: Any = None
+) -> tuple[bool, list[str]]:
+    """Set the resource's links to ``links`` (dicts with url and any of LINK_TEXTS), in
+    that order, matched on the URL so a link read again keeps its row (and the ids
+    derived from it); links no longer given are removed. Answers whether anything
+    changed and the URLs refused (not http(s), or malformed), which are left out."""
+    existing = {link.url: link for link in dataset.links.all()}
+    fields = ("position", *LINK_TEXTS)
+    before = {url: [getattr(link, f) for f in fields] for url, link in existing.items()}
+    wanted: dict[str, Link] = {}
+    refused: list[str] = []
+    for spec in links:
+        url = (spec.get("url") or "").strip()
+        scheme, sep, rest = url.partition("://")
+        url = f"{scheme.lower()}{sep}{rest}"  # the check constraint compares the scheme as written
+        if not url or url in wanted:
+            continue
+        link = existing.get(url) or Link(dataset=dataset, url=url)
+        for attr in LINK_TEXTS:
+            limit = getattr(Link._meta.get_field(attr), "max_length", None)
+            value = str(spec.get(attr) or "").strip()
+            setattr(link, attr, value[:limit] if limit else value)
+        link.position = len(wanted)
+        try:
+            link.full_clean(exclude=["dataset"], validate_unique=False)
+        except ValidationError:
+            refused.append(url)
+            continue
+        wanted[url] = link
+    stale = [link.pk for url, link in existing.items() if url not in wanted]
+    changed = [
+        link
+        for link in wanted.values()
+        if link.pk is None or [getattr(link, f) for f in fields] != before[link.url]
+    ]
+    if not stale and not changed:
+        return False, refused
+    with transaction.atomic():
+        Link.objects.filter(pk__in=stale).delete()
+        for link in changed:
+            link.save()
+        audit.record(
+            actor,
+            "dataset.links.replace",
+            resource=dataset,
+            organization=dataset.provider,
+            details={"links": list(wanted), "removed": len(stale)},
+        )
+    return True, refused

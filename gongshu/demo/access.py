@@ -24,6 +24,8 @@ ROLES = [
     ("transport-editor", "registers and uploads transport data", "sh-transport", "editor"),
     ("transport-reviewer", "decides applications for transport data", "sh-transport", "reviewer"),
     ("transport-admin", "administers the transport commission", "sh-transport", "org_admin"),
+    ("education-reviewer", "decides applications for school data", "sh-education", "reviewer"),
+    ("civil-reviewer", "decides applications for resident-services data", "sh-civil-affairs", "reviewer"),
     ("weather-clerk", "a government department reading shared data", "sh-weather", "member"),
     ("civil-clerk", "a government department reading shared data", "sh-civil-affairs", "member"),
     ("authority-reviewer", "data authority: second review of important data", "sh-data-bureau", "reviewer"),

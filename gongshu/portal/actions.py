@@ -68,8 +68,29 @@ def _active_agreements(facts: channels.Caller, datasets: list[Dataset]) -> dict[
     return dict(rows)
 
 
+def _in_portal(reason: str, kind: str) -> str:
+    """The gate's reason with its hint for API clients (apply at /api/v1/applications)
+    told the portal's way: the page shows the apply or sign-in button next to it."""
+    hint = channels.apply_hint()
+    if hint not in reason:
+        return reason
+    told = (
+        _("apply with your purpose, the fields you need and the period.")  # after "sign in, then"
+        if kind == SIGN_IN
+        else _("Tell the provider your purpose, the fields you need and the period.")
+    )
+    return reason.replace(hint, str(told))
+
+
 def possible(caller, datasets: list[Dataset]) -> dict[int, Possible]:
-    """dataset id → what ``caller`` can do with it."""
+    """dataset id → what ``caller`` can do with it, in the portal's words."""
+    return {
+        pk: dc_replace(p, reason=_in_portal(p.reason, p.kind))
+        for pk, p in _possible(caller, datasets).items()
+    }
+
+
+def _possible(caller, datasets: list[Dataset]) -> dict[int, Possible]:
     facts = gate.facts(caller)
     agreements = _active_agreements(facts, datasets)
     out: dict[int, Possible] = {}

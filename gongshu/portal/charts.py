@@ -7,7 +7,9 @@ to the rows the agreement leaves today); the lease records the read."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -34,6 +36,27 @@ class FieldChart:
     notice: str | None = None  # the bars were cut to the rows left today
 
 
+def _bins(low: float, high: float) -> tuple[float, float, int]:
+    """(start, width, count) of at most BINS bins of a "nice" width (1, 2 or 5 times a
+    power of ten, or 2.5 times) from a multiple of it, so that the axis reads 0, 5, 10, never
+    10.357019999999999."""
+    if high == low:
+        return low, 1.0, 1
+    raw = (high - low) / BINS
+    power = 10 ** math.floor(math.log10(raw))
+    width = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    start = math.floor(low / width) * width
+    count = min(BINS, max(1, math.ceil((high - start) / width + 1e-9)))
+    if start + count * width <= high:  # the top value belongs in the last bin
+        count = min(BINS, count + 1)
+    return start, width, count
+
+
+def _tick(value: float) -> str:
+    """A bin's lower edge without float noise: 0.30000000000000004 is 0.3."""
+    return format(Decimal(repr(round(value, 10))).normalize(), "f")
+
+
 def _kind(duck_type: str) -> str:
     base = duck_type.split("(")[0].upper()
     if base in NUMERIC or base.startswith("DECIMAL"):
@@ -46,12 +69,19 @@ def _kind(duck_type: str) -> str:
 def chart_of(caller, dataset: Dataset, name: str) -> FieldChart:
     """Raises gate.Denied when the gate refuses, ValidationError for an unknown field."""
     with gate.read(caller, dataset, gate.Action.READ, query="chart", query_params=[name]) as lease:
-        chart = _chart(lease, name)
+        chart = chart_in(lease, name)
         lease.query_params = [name, chart.kind]  # the kind is known once the types are
-        # Each bar counts as a row sent, taken from the agreement's rows a day.
-        chart.bars = chart.bars[: lease.take_rows(len(chart.bars))]
-        chart.notice = lease.cut_notice()
-        lease.sent(rows=len(chart.bars))
+    return chart
+
+
+def chart_in(lease: gate.Lease, name: str) -> FieldChart:
+    """The chart inside an open lease (the resource page draws it in the same read as its
+    preview, so a view costs one call). Reports its bars as rows sent."""
+    chart = _chart(lease, name)
+    # Each bar counts as a row sent, taken from the agreement's rows a day.
+    chart.bars = chart.bars[: lease.take_rows(len(chart.bars))]
+    chart.notice = lease.cut_notice()
+    lease.sent(rows=len(chart.bars))
     return chart
 
 
@@ -77,16 +107,15 @@ def _chart(lease: gate.Lease, name: str) -> FieldChart:
             low, high = extremes
             found = []
             if low is not None:
-                width = (float(high) - float(low)) / BINS or 1.0
+                start, width, bins = _bins(float(low), float(high))
                 counts = dict(
                     con.execute(
-                        f"SELECT least(CAST(floor(({column} - ?) / ?) AS INTEGER), {BINS - 1}),"  # noqa: S608
+                        f"SELECT least(CAST(floor(({column} - ?) / ?) AS INTEGER), {bins - 1}),"  # noqa: S608
                         f" count(*) FROM ({sql}) WHERE {column} IS NOT NULL GROUP BY 1",
-                        [float(low), width, *values],
+                        [start, width, *values],
                     ).fetchall()
                 )
-                bins = BINS if high != low else 1
-                found = [Bar(f"{float(low) + i * width:g}", counts.get(i, 0)) for i in range(bins)]
+                found = [Bar(_tick(start + i * width), counts.get(i, 0)) for i in range(bins)]
         elif kind == "series":
             spanned = con.execute(
                 f"SELECT date_diff('day', min({column}), max({column})) FROM ({sql})",  # noqa: S608

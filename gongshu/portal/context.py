@@ -9,7 +9,7 @@ from functools import cached_property
 from django.http import HttpRequest
 
 from gongshu.access.models import Notification
-from gongshu.orgs.models import Organization
+from gongshu.orgs.models import Organization, Role
 from gongshu.orgs.principal import Principal, of_session
 from gongshu.portal.permissions import editor_org_ids, may_use_inbox
 
@@ -54,6 +54,11 @@ class Viewer:
     @cached_property
     def is_authority(self) -> bool:
         return self.principal.is_authenticated and self.principal.is_data_authority
+
+    @cached_property
+    def manages_roles(self) -> bool:
+        p = self.principal
+        return p.is_platform_admin or bool(p.organization_ids(Role.ORG_ADMIN))
 
     @cached_property
     def is_auditor(self) -> bool:

@@ -17,7 +17,11 @@ from gongshu.catalog.vocabulary import GeneralSubLevel, Level, Sensitivity
 from gongshu.orgs.models import TokenScope
 from gongshu.orgs.services import TOKEN_MAX_DAYS
 
-DATE = forms.DateInput(attrs={"type": "date"})
+
+def date_input() -> forms.DateInput:
+    """An <input type="date">, whose value the browser accepts only as ISO 8601: the
+    language's date format (2026/12/02 in Chinese) would leave it empty."""
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 def _choose(field: forms.Field, choices: list[tuple[str, object]]) -> None:
@@ -42,8 +46,8 @@ class ApplyForm(forms.Form):
         required=False,
         help_text=_("Scenario, safeguards, expected results."),
     )
-    period_start = forms.DateField(label=_("From"), widget=DATE)
-    period_end = forms.DateField(label=_("Until"), widget=DATE)
+    period_start = forms.DateField(label=_("From"), widget=date_input())
+    period_end = forms.DateField(label=_("Until"), widget=date_input())
 
     def __init__(self, *args, organizations, channels, field_names, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -62,8 +66,29 @@ MASK_CHOICES = [
     ("keep", _("keep first 3 and last 4 characters")),
     ("hash", _("hash (keyed, per agreement)")),
     ("pseudonym", _("pseudonym")),
+    ("month", _("month only")),
+    ("year", _("year only")),
+    ("age_band", _("age band (10 years)")),
     ("null", _("remove (empty)")),
 ]
+# Choices that are a generalize mask (policy/masks.py GENERALIZE_TO).
+GENERALIZED = ("month", "year", "age_band")
+# Which masks fit a Table Schema type: text can be cut and redacted; a date is
+# generalized by date functions; a number or a flag is kept whole, hashed or removed.
+MASKS_BY_TYPE = {
+    "string": ("redact", "keep", "hash", "pseudonym"),
+    "any": ("redact", "keep", "hash", "pseudonym"),
+    "date": ("month", "year", "age_band", "hash"),
+    "datetime": ("month", "year", "age_band", "hash"),
+    "integer": ("age_band", "hash"),
+    "year": ("hash",),
+    "number": ("hash",),
+}
+
+
+def masks_for_type(field_type: str) -> list[tuple[str, object]]:
+    fitting = {"", "null", *MASKS_BY_TYPE.get(field_type, ("hash",))}
+    return [(value, label) for value, label in MASK_CHOICES if value in fitting]
 
 
 class ReviewForm(forms.Form):
@@ -82,15 +107,18 @@ class ReviewForm(forms.Form):
     calls_per_day = forms.IntegerField(label=_("Calls per day"), required=False, min_value=1)
     rows_per_day = forms.IntegerField(label=_("Rows per day"), required=False, min_value=1)
 
-    def __init__(self, *args, field_names, requested, plans=(), **kwargs) -> None:
+    def __init__(self, *args, field_types, requested, plans=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.field_names = list(field_names)
-        _choose(self.fields["granted_fields"], [(n, n) for n in field_names])
-        self.fields["granted_fields"].initial = list(requested or field_names)
-        for name in field_names:
+        self.field_names = list(field_types)
+        _choose(self.fields["granted_fields"], [(n, n) for n in self.field_names])
+        self.fields["granted_fields"].initial = list(requested or self.field_names)
+        # A mask only for what the applicant asked for (none named: every field), and
+        # only masks that make sense for the field's type.
+        self.masked_names = [n for n in self.field_names if not requested or n in requested]
+        for name in self.masked_names:
             self.fields[f"mask_{name}"] = forms.ChoiceField(
                 label=_("Mask for %(field)s") % {"field": name},
-                choices=MASK_CHOICES,
+                choices=masks_for_type(field_types[name]),
                 required=False,
             )
         if plans:
@@ -99,7 +127,7 @@ class ReviewForm(forms.Form):
             )
 
     def mask_fields(self):
-        return [self[f"mask_{n}"] for n in self.field_names]
+        return [self[f"mask_{n}"] for n in self.masked_names]
 
     def terms(self) -> dict:
         """The reviewer's terms in the shape ``access.services.review`` takes."""
@@ -112,10 +140,12 @@ class ReviewForm(forms.Form):
             if data.get(key):
                 terms[key] = data[key]
         masks = {}
-        for name in self.field_names:
+        for name in self.masked_names:
             kind = data.get(f"mask_{name}")
             if kind == "keep":
                 masks[name] = {"kind": "keep", "first": 3, "last": 4}
+            elif kind in GENERALIZED:
+                masks[name] = {"kind": "generalize", "to": kind}
             elif kind:
                 masks[name] = {"kind": kind}
         if masks:
@@ -152,7 +182,7 @@ class DatasetForm(forms.Form):
             self.fields[name].widget = forms.Textarea(attrs={"rows": 3})
         for name in ("temporal_start", "temporal_end"):
             if name in self.fields:
-                self.fields[name].widget = DATE
+                self.fields[name].widget = date_input()
 
     def values(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k in EDITABLE_FIELDS}
@@ -188,5 +218,5 @@ class AuditFilterForm(forms.Form):
         label=_("Action"), required=False, help_text=_("Exact, or a prefix ending in *.")
     )
     resource = forms.CharField(label=_("Resource (dataset:name)"), required=False)
-    since = forms.DateField(label=_("From"), required=False, widget=DATE)
-    until = forms.DateField(label=_("Until"), required=False, widget=DATE)
+    since = forms.DateField(label=_("From"), required=False, widget=date_input())
+    until = forms.DateField(label=_("Until"), required=False, widget=date_input())

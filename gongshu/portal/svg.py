@@ -30,11 +30,34 @@ def _short(label: str, limit: int = 18) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
+def _text_width(label: str, size: int = 13) -> float:
+    # Han characters are about one em wide, Latin letters a little over half of one.
+    return sum(size if ord(ch) > 0x2E80 else size * 0.58 for ch in label)
+
+
+# The widest label column; the bars keep the rest of the fixed width, so the text is not
+# scaled down in the page.
+LABEL_MAX_W = 260
+
+
+def _fitted(label: str, room: float) -> str:
+    """The label cut to ``room`` pixels (an ellipsis marks the cut); whole when it fits."""
+    if _text_width(label) <= room:
+        return label
+    while label and _text_width(label + "…") > room:
+        label = label[:-1]
+    return label + "…"
+
+
 def bars(items: list[Bar], *, title: str, color: int = 0) -> SafeString:
-    """Horizontal bars, one row per category: labels stay readable, Chinese ones too."""
+    """Horizontal bars, one row per category: the label column is as wide as the longest
+    label (up to LABEL_MAX_W), so "Economy and industry" reads whole; a longer label is cut
+    and carries its whole text in a tooltip."""
     if not items:
         return mark_safe("")
-    row, label_w, width = 26, 150, 560
+    longest = max(_text_width(item.label) for item in items)
+    row, width = 26, 560
+    label_w = max(150, min(longest + 12, LABEL_MAX_W))
     plot = width - label_w - 60
     top = max(item.value for item in items) or 1
     height = row * len(items) + 10
@@ -49,7 +72,7 @@ def bars(items: list[Bar], *, title: str, color: int = 0) -> SafeString:
         w = max(1.0, plot * item.value / top)
         parts.append(
             f'<text x="{label_w - 6}" y="{y + 17}" text-anchor="end" font-size="13">'
-            f"{escape(_short(item.label))}</text>"
+            f"<title>{escape(item.label)}</title>{escape(_fitted(item.label, label_w - 8))}</text>"
             f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" fill="{fill}">'
             f"<title>{escape(item.label)}: {escape(_number(item.value))}</title></rect>"
             f'<text x="{label_w + w + 5:.1f}" y="{y + 17}" font-size="12">'

@@ -356,6 +356,20 @@ DETECTORS: tuple[Detector, ...] = (
 
 BY_NAME: dict[str, Detector] = {d.name: d for d in DETECTORS}
 
+# Detectors whose values point at one person. Coordinates are personal information only
+# in a table that has one of these (or a column named like a person's key): the lat/lon
+# of airports, stations or schools locate places, not people (PIPL art. 4).
+PERSON_IDENTIFIERS = frozenset(
+    {"resident_id", "phone", "email", "bank_card", "passport", "licence_plate",
+     "person_name", "ip_address", "mac_address"}
+)  # fmt: skip
+PERSON_KEY = _hint(
+    r"(user|person|people|customer|client|member|patient|passenger|driver|employee|"
+    r"resident|citizen|student|traveller|traveler)_?(id|no|number|code)$|"
+    r"(用户|人员|个人|居民|市民|患者|病人|乘客|旅客|司机|驾驶员|会员|员工|职工|客户|学生)"
+    r"(编号|编码|id|号|代码)$"
+)
+
 
 def hinted(column: str) -> list[Detector]:
     """Detectors the column's name points at, most specific first."""

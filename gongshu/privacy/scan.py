@@ -7,6 +7,7 @@ sample is not tagged, and one that is personal throughout gets its true share.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 import time
@@ -16,7 +17,13 @@ from pathlib import Path
 
 from gongshu.engine.duck import Engine
 from gongshu.policy.sql import ident, string_literal
-from gongshu.privacy.detectors import DETECTORS, Detector
+from gongshu.privacy.detectors import (
+    DETECTORS,
+    NONE,
+    PERSON_IDENTIFIERS,
+    PERSON_KEY,
+    Detector,
+)
 from gongshu.privacy.lexicon import PROVINCES
 
 SAMPLE_ROWS = 2000
@@ -29,7 +36,9 @@ CANDIDATE_SHARE = 0.3
 # lower when its name says the same (a name column with some company names in it).
 TAG_SHARE = 0.6
 TAG_SHARE_HINTED = 0.3
-SCAN_VERSION = 1  # bump when detectors change, so old results can be told apart
+# Bump when detectors change, so old results can be told apart. 2: coordinates in a table
+# without a person identifier are a place's, not personal.
+SCAN_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,9 @@ class Finding:
     name_hint: bool
     flagged: bool  # strong enough to set the field's sensitivity tag
     suggested_mask: dict | None
+    # Why a finding is not personal although its detector usually is: "place" for
+    # coordinates in a table with no person identifier.
+    context: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -229,5 +241,23 @@ def scan_parquet(path: Path, columns: list[str], *, sample_rows: int = SAMPLE_RO
             current.share * current.confidence,
         ):
             best[column] = finding
-    ordered = [best[c] for c in columns if c in best]
+    ordered = _places(columns, [best[c] for c in columns if c in best])
     return Outcome(ordered, sampled, rows, time.perf_counter() - started)
+
+
+def _places(columns: list[str], findings: list[Finding]) -> list[Finding]:
+    """Coordinates are personal only next to a person: in a table where no column is (or
+    is named as) a person's identifier they locate places, and are kept as a finding of
+    no sensitivity. The field keeps its detector, so the classification still weighs
+    precise locations in security-relevant domains."""
+    about_people = any(PERSON_KEY.search(c) for c in columns) or any(
+        f.flagged and f.detector in PERSON_IDENTIFIERS for f in findings
+    )
+    if about_people:
+        return findings
+    return [
+        dataclasses.replace(f, sensitivity=NONE, suggested_mask=None, context="place")
+        if f.detector == "coordinates"
+        else f
+        for f in findings
+    ]

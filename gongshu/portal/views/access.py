@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from gongshu.access import services as access
 from gongshu.access.models import OPEN_APPLICATION_STATUSES, Application
+from gongshu.billing import services as billing_services
+from gongshu.billing.services import PAID_PURPOSES
 from gongshu.catalog.models import Dataset
 from gongshu.orgs.models import Organization
 from gongshu.portal import actions, billing, permissions
@@ -31,7 +33,9 @@ def apply(request: HttpRequest, name: str) -> HttpResponse:
     can = actions.possible(caller, [dataset])[dataset.pk]
     organizations = Organization.objects.filter(pk__in=caller.organization_ids()).order_by("code")
     if can.kind != actions.APPLY or not organizations:
-        return render(request, "portal/apply.html", {"dataset": dataset, "can": can}, status=403)
+        # Holding an agreement already is no refusal: the page links it instead.
+        status = 200 if can.kind == actions.AGREEMENT else 403
+        return render(request, "portal/apply.html", {"dataset": dataset, "can": can}, status=status)
     form = ApplyForm(
         request.POST or None,
         organizations=organizations,
@@ -135,10 +139,12 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     if not access.may_review(caller, application):
         raise PermissionDenied(_("This application is not waiting for you."))
     requested = list(application.resources.all())
-    field_names = _resource_fields(requested[0].dataset) if requested else []
+    dataset = requested[0].dataset if requested else None
     form = ReviewForm(
         request.POST or None,
-        field_names=field_names,
+        field_types=dict(dataset.fields.order_by("position").values_list("name", "type"))
+        if dataset
+        else {},
         requested=requested[0].fields if requested else [],
         plans=billing.plan_choices(application),
     )
@@ -157,8 +163,16 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Decision recorded."))
             return redirect("portal:inbox")
+    # The plan billing assigns when the reviewer picks none, and what reads will cost.
+    plan = billing_services.plan_by_purpose([r.dataset for r in requested], application.purpose)
     return render(
         request,
         "portal/review.html",
-        {"application": application, "requested": requested, "form": form},
+        {
+            "application": application,
+            "requested": requested,
+            "form": form,
+            "plan": plan,
+            "paid_purpose": application.purpose in PAID_PURPOSES,
+        },
     )

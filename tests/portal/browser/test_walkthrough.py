@@ -99,17 +99,18 @@ def test_a_visitor_searches_opens_previews_and_downloads(world, new_page, shoot)
     page.wait_for_selector("[data-preview-table] tbody tr")
     assert table.locator("tbody tr").count() == 20
     assert "of 60 rows" in page.locator("[data-preview-status]").inner_text()
-    # Sort by boardings, descending on a second click: the API sorts.
-    page.get_by_role("button", name="boardings").click()
-    page.get_by_role("button", name="boardings").click()
+    # Sort by boardings, descending on a second click: the sort is in the URL.
+    page.get_by_role("link", name="boardings", exact=True).click()
+    page.get_by_role("link", name="boardings ▲").click()
     page.wait_for_selector("th[aria-sort=descending]")
+    assert "sort=-boardings" in page.url
     page.wait_for_function(
         "document.querySelector('[data-preview-table] tbody td:last-child').textContent === '513'"
     )
     # Filter, then page with the keyboard.
     page.get_by_label("Field", exact=True).select_option("district")
     page.get_by_label("Value").fill("静安区")
-    page.get_by_role("button", name="Filter", exact=True).click()
+    page.get_by_role("button", name="Add filter").click()
     page.wait_for_function(
         "document.querySelector('[data-preview-status]').textContent.includes('of 15 rows')"
     )
@@ -121,12 +122,15 @@ def test_a_visitor_searches_opens_previews_and_downloads(world, new_page, shoot)
     assert page.locator("figure.chart-box svg rect").count() >= 10
     shoot(page, "resource")
     with page.expect_download() as download:
-        page.get_by_role("link", name="CSV", exact=True).click()
+        page.locator("[data-view-export=csv]").click()  # this view: the 15 filtered rows
     saved = world["tmp"] / "stops-export.csv"
     download.value.save_as(saved)
-    assert saved.read_text(encoding="utf-8").splitlines()[0].replace('"', "") == (
+    # The BOM lets Excel read the file's Chinese as UTF-8.
+    assert saved.read_bytes()[:3] == b"\xef\xbb\xbf"
+    assert saved.read_text(encoding="utf-8-sig").splitlines()[0].replace('"', "") == (
         "stop_id,district,opened,boardings"
     )
+    assert len(saved.read_text(encoding="utf-8-sig").splitlines()) == 1 + 15
 
 
 def test_apply_review_approve_then_read_masked(world, new_page, shoot):

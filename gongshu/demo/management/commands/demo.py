@@ -22,6 +22,7 @@ class Command(BaseCommand):
             # The ingest command shows a progress bar and makes no new version when the
             # file is unchanged, so a second `gongshu demo` is quick.
             call_command("ingest", name, str(path), user="admin", stdout=self.stdout)
+        loader.describe_fields(self.stdout.write)  # the fields exist once their file is in
         billing.load(self.stdout.write)  # its demo reads go through the lease: data first
         self.stdout.write(self.style.SUCCESS("Demo data is loaded."))
         self.stdout.write("Demo logins (username / password / role):")

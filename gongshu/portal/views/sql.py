@@ -1,0 +1,80 @@
+"""The SQL page: one read-only query, typed in the browser, answered as a table. It runs
+through ``tabular.sql.run``, the path of ``POST /api/v1/sql``: each named resource is
+leased from the gate and the query runs in the sandbox over the Decision's view, with the
+same row limits and the same messages. A query runs on POST only (CSRF-protected), so a
+prefetched or shared link never spends a billed call; ``?sql=`` only fills the box."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from gongshu import gate
+from gongshu.catalog.models import Dataset
+from gongshu.engine import limits
+from gongshu.engine.duck import QueryTimeout
+from gongshu.engine.messages import clean
+from gongshu.orgs.principal import Principal
+from gongshu.portal import actions, reading
+from gongshu.portal.views.common import principal
+from gongshu.tabular import sql as gated_sql
+
+
+def _queryable(caller: Principal) -> list[dict]:
+    """The resources the caller may read now, with what a query of each would cost."""
+    found = list(
+        Dataset.objects.visible_to(caller)
+        .filter(versions__is_current=True)
+        .select_related("provider")
+        .order_by("name")
+        .distinct()
+    )
+    possible = actions.possible(caller, found)
+    out = []
+    for dataset in found:
+        can = possible[dataset.pk]
+        if not can.readable:
+            continue
+        agreement = None
+        if can.kind == actions.AGREEMENT:
+            candidates = reading.agreements_for(caller, dataset)
+            agreement = candidates[0] if candidates else None
+        out.append({"dataset": dataset, "price": reading.price_of(agreement)})
+    return out
+
+
+def sql_page(request: HttpRequest) -> HttpResponse:
+    caller = principal(request)
+    text = (request.POST if request.method == "POST" else request.GET).get("sql", "")
+    limit_text = request.POST.get("limit", "")
+    answer, error = None, None
+    if request.method == "POST" and text.strip():
+        limit = int(limit_text) if limit_text.isdigit() else None
+        try:
+            answer = gated_sql.run(caller, text, limit=limit)
+        except gate.Denied as denied:
+            error = denied.decision.reason
+        except QueryTimeout:
+            error = _("The query ran longer than %(seconds)s seconds and was stopped.") % {
+                "seconds": f"{limits.query_timeout_s():g}"
+            }
+        except ValidationError as exc:
+            error = clean(" ".join(exc.messages))
+    if answer:
+        names = [c["name"] for c in answer["columns"]]
+        answer["table"] = [list(zip(names, row, strict=True)) for row in answer["rows"]]
+    return render(
+        request,
+        "portal/sql.html",
+        {
+            "sql": text,
+            "limit": limit_text,
+            "answer": answer,
+            "error": error,
+            "resources": _queryable(caller),
+            "default_limit": limits.sql_row_limit(),
+            "max_rows": limits.sql_max_rows(),
+        },
+    )
