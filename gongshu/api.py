@@ -10,11 +10,7 @@ escape codes and without an absolute path of this server (``clean``)."""
 from __future__ import annotations
 
 import json
-import re
-import sys
-import tempfile
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -36,13 +32,16 @@ from gongshu import __version__
 from gongshu.access.api import router as access_router
 from gongshu.audit.api import router as audit_router
 from gongshu.billing.api import router as billing_router
+from gongshu.calendar_api import router as calendar_router
 from gongshu.catalog.api import router as catalog_router
+from gongshu.engine.messages import clean, cleaned, server_roots
 from gongshu.interop.ckan import envelope
 from gongshu.ops.auth import optional_principal
 from gongshu.orgs.api import router as orgs_router
 from gongshu.privacy.api import router as privacy_router
 from gongshu.tabular.ingest_api import router as ingest_router
 from gongshu.tabular.read_api import router as read_router
+from gongshu.transfer.api import router as transfer_router
 
 api = NinjaAPI(
     title="Gongshu API",
@@ -59,52 +58,12 @@ api.add_router("/", audit_router)
 api.add_router("/", privacy_router)
 api.add_router("/", access_router)
 api.add_router("/", billing_router)
-
-
-# --- What leaves in an error message --------------------------------------------------
-
-# Terminal escape sequences (colours, cursor moves) that DuckDB and others put in messages.
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
-_PATH_END = r"[^\s'\"`<>),;:]*"  # a path ends where a message goes on
-
-
-@lru_cache(maxsize=8)
-def _path_pattern(roots: tuple[str, ...]) -> re.Pattern[str]:
-    # The longest root first, so /srv/gongshu/var/data is not cut at /srv/gongshu.
-    alternatives = "|".join(re.escape(r) for r in sorted(roots, key=len, reverse=True))
-    return re.compile(rf"(?:{alternatives})(?![\w.-]){_PATH_END}")
-
-
-def _server_roots(*, all_roots: bool) -> tuple[str, ...]:
-    """This server's directories, as they could appear in a message. ``all_roots`` adds
-    the general ones (the temporary directory, Python's prefix), too broad for data."""
-    roots = {str(settings.DATA_DIR), str(settings.VAR_DIR), str(settings.BASE_DIR)}
-    if getattr(settings, "FILE_UPLOAD_TEMP_DIR", None):
-        roots.add(str(settings.FILE_UPLOAD_TEMP_DIR))
-    if all_roots:
-        roots |= {tempfile.gettempdir(), sys.prefix, sys.base_prefix}
-    return tuple(sorted(r.rstrip("/") for r in roots if len(r.rstrip("/")) > 1))
-
-
-def clean(text: str, *, all_roots: bool = True) -> str:
-    """``text`` without escape codes and with every path under this server's directories
-    replaced by "…": a message must not tell a caller where the data lives."""
-    text = _ANSI.sub("", text)
-    return _path_pattern(_server_roots(all_roots=all_roots)).sub("…", text)
-
-
-def _cleaned(value: Any, *, all_roots: bool) -> Any:
-    if isinstance(value, str):
-        return clean(value, all_roots=all_roots)
-    if isinstance(value, dict):
-        return {k: _cleaned(v, all_roots=all_roots) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_cleaned(v, all_roots=all_roots) for v in value]
-    return value
+api.add_router("/", calendar_router)
+api.add_router("/", transfer_router)
 
 
 def _answer(request: HttpRequest, body: dict, status: int) -> HttpResponse:
-    return api.create_response(request, _cleaned(body, all_roots=True), status=status)
+    return api.create_response(request, cleaned(body, all_roots=True), status=status)
 
 
 # --- The handlers' exceptions as the error shape ----------------------------------------
@@ -378,7 +337,7 @@ def _error_response(
         return envelope.failure(request, action, error)
     body: dict[str, Any] = {"detail": detail}
     if errors:
-        body["errors"] = _cleaned(errors, all_roots=True)
+        body["errors"] = cleaned(errors, all_roots=True)
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
@@ -388,7 +347,7 @@ def _without_paths(response: HttpResponse) -> HttpResponse:
     platform's own (data, var, install), which no data value has reason to contain."""
     content = response.content
     error = response.status_code >= 400
-    roots = _server_roots(all_roots=error)
+    roots = server_roots(all_roots=error)
     named = any(root.encode() in content for root in roots)
     if not (named or (error and b"\\u001b" in content)):
         return response
@@ -396,5 +355,5 @@ def _without_paths(response: HttpResponse) -> HttpResponse:
         body = json.loads(content)
     except ValueError:
         return response
-    response.content = json.dumps(_cleaned(body, all_roots=error), ensure_ascii=False).encode()
+    response.content = json.dumps(cleaned(body, all_roots=error), ensure_ascii=False).encode()
     return response

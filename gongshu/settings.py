@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # For its templates and static files: without it, /api/v1/docs loads Swagger UI from
+    # a CDN, a blank page on an intranet without internet.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "gongshu.ops",
@@ -43,6 +46,7 @@ INSTALLED_APPS = [
     "gongshu.privacy",
     "gongshu.access",
     "gongshu.billing",
+    "gongshu.transfer",
     "gongshu.audit",
     "gongshu.demo",
     "gongshu.portal",
@@ -189,6 +193,8 @@ NINJA_PAGINATION_MAX_LIMIT = 1000
 GATE_CONDITIONS = [
     "gongshu.gate.conditions.channel_route",
     "gongshu.access.conditions.agreement_terms",
+    # Only checks, so before the conditions that take a counter.
+    "gongshu.transfer.conditions.declared_abroad",
     "gongshu.access.conditions.daily_calls",
     "gongshu.billing.conditions.plan_quota",
 ]
@@ -235,11 +241,11 @@ LOGGING = {
 
 # Tabular ingest (gongshu/tabular/ingest/). Limits protect the server from hostile files.
 INGEST_THREADS = env_int("GONGSHU_INGEST_THREADS", 2)
-INGEST_MEMORY_LIMIT = env_str("GONGSHU_INGEST_MEMORY_LIMIT", "2GB")
 INGEST_MAX_LINE_SIZE = env_int("GONGSHU_INGEST_MAX_LINE_SIZE", 8 * 1024 * 1024)
 # Each ingest converts in a child process whose address space (RLIMIT_AS) is capped here;
 # a file that needs more fails that ingest (retryable), never the worker. About 1 GiB of
-# it are the libraries; DuckDB's INGEST_MEMORY_LIMIT (and its spilling) sits below it.
+# it are the libraries; DuckDB's memory limit is half of it (pipeline.DUCKDB_SHARE_OF_CAP),
+# so DuckDB spills to the work directory before the cap refuses memory.
 INGEST_MEMORY_CAP = env_int("GONGSHU_INGEST_MEMORY_CAP", 4 * 1024**3)
 # Seconds a conversion may run before its child process is stopped (the ingest fails).
 INGEST_TIMEOUT_S = env_int("GONGSHU_INGEST_TIMEOUT_S", 6 * 3600)
@@ -266,6 +272,10 @@ INGEST_REPORT_EXAMPLES = env_int("GONGSHU_INGEST_REPORT_EXAMPLES", 5)
 INGEST_PROFILE_TOP = env_int("GONGSHU_INGEST_PROFILE_TOP", 5)
 INGEST_PROGRESS_INTERVAL = 0.5  # seconds between progress updates during one long read
 INGEST_STALE_STAGING_SECONDS = env_int("GONGSHU_INGEST_STALE_STAGING_SECONDS", 24 * 3600)
+# A running ingest's process writes a heartbeat every tenth of this; `gongshu worker` marks
+# failed (retryable) at start a running ingest whose process is gone: on this host, told
+# by its pid; on another, by no heartbeat for this long.
+INGEST_HEARTBEAT_TIMEOUT_S = env_int("GONGSHU_INGEST_HEARTBEAT_TIMEOUT_S", 300)
 # Test hook, off by default: milliseconds to sleep after each ingest phase starts, so a
 # test can kill a worker at a known point. Never set it in production.
 INGEST_PHASE_DELAY_MS = env_int("GONGSHU_INGEST_PHASE_DELAY_MS", 0)

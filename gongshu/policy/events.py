@@ -135,9 +135,7 @@ HANDLERS: dict[type[Event], tuple[Handler, ...]] = {
         Handler("gongshu.billing.services.on_agreement_issued", When.IN_TRANSACTION),
     ),
     # In the transaction: a rolled-back move has told no one (the e-mail waits for commit).
-    ApplicationMoved: (
-        Handler("gongshu.access.notify.on_application_moved", When.IN_TRANSACTION),
-    ),
+    ApplicationMoved: (Handler("gongshu.access.notify.on_application_moved", When.IN_TRANSACTION),),
     AgreementMoved: (Handler("gongshu.access.notify.on_agreement_moved", When.IN_TRANSACTION),),
     CopyWanted: (Handler("gongshu.tabular.masked_copies.on_copy_wanted"),),
     DataRead: (Handler("gongshu.billing.metering.on_data_read", When.IN_TRANSACTION),),

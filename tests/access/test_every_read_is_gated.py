@@ -41,6 +41,8 @@ NOT_DATA = {
     ("POST", "/ingests/{uid}/retry"),
     ("POST", "/datasets/{name}/versions/{number}/make-current"),
     ("GET", "/me"),
+    # The working-day calendar: dates only.
+    ("GET", "/calendar/working-days/add"),
     # Session login, the signed-in check and logout (throttled by django-axes).
     ("POST", "/session"),
     ("GET", "/session"),
@@ -86,6 +88,17 @@ NOT_DATA = {
     ("POST", "/statements/{number}/payment"),
     ("POST", "/statements/{number}/credit-notes"),
     ("GET", "/revenue-shares"),
+    # Cross-border transfer: facts, declarations and approvals. The count reads the
+    # declared resources through the gate (Action.TRANSFER, tests/transfer) and answers
+    # numbers of people only.
+    ("POST", "/transfer/evaluate"),
+    ("GET", "/transfer/declarations"),
+    ("POST", "/transfer/declarations"),
+    ("GET", "/transfer/declarations/{declaration_id}"),
+    ("PATCH", "/transfer/declarations/{declaration_id}"),
+    ("DELETE", "/transfer/declarations/{declaration_id}"),
+    ("POST", "/transfer/declarations/{declaration_id}/count"),
+    ("POST", "/transfer/declarations/{declaration_id}/approvals"),
 }
 
 
@@ -108,12 +121,17 @@ def test_every_api_operation_is_classified():
 CKAN_DATA_READS = {"datastore_search", "datastore_search_sql"}
 CKAN_NOT_DATA = {
     "status_show",
+    "help_show",
+    "license_list",
     "package_list",
+    "current_package_list_with_resources",
     "package_search",
     "package_show",
     "organization_list",
     "organization_show",
     "group_list",
+    "group_show",
+    "group_package_show",
     "tag_list",
     "resource_show",
 }
@@ -123,8 +141,18 @@ PORTAL_NOT_DATA = {
     "home", "search", "apply", "login", "logout", "applications", "application", "withdraw",
     "inbox", "review", "workspace", "dataset-new", "manage", "dataset-edit", "publish",
     "upload", "privacy", "ingest", "account", "token-revoke", "notifications-read",
-    "dashboard", "audit",
+    "dashboard", "audit", "favicon",
+    # The upload's validation errors, to the provider's editors: its own file, before any
+    # version of it is published for the gate to guard.
+    "ingest-errors",
+    # The provider's retire and make-current buttons (metadata; the version download they
+    # sit next to is the API's gated /versions/{number}/download), and the roles screen.
+    "retire", "make-current", "roles",
+    # A department's catalog entries; a statement and its files (billing, not table data).
+    "organization", "statement", "statement-file",
 }  # fmt: skip
+# Portal pages that read data on POST, with the form they post.
+PORTAL_DATA_POSTS = {"sql": {"sql": 'SELECT * FROM "gated"'}}
 
 
 def test_every_ckan_action_is_classified():
@@ -140,7 +168,9 @@ def _portal_names() -> set[str]:
 
 
 def test_every_portal_page_is_classified():
-    unclassified = _portal_names() - set(PORTAL_DATA_READS) - PORTAL_NOT_DATA
+    unclassified = (
+        _portal_names() - set(PORTAL_DATA_READS) - set(PORTAL_DATA_POSTS) - PORTAL_NOT_DATA
+    )
     assert not unclassified, f"classify these portal pages: {sorted(unclassified)}"
 
 
@@ -186,6 +216,16 @@ def test_every_portal_data_page_asks_the_gate(client, make_dataset, monkeypatch,
     assert b"No." in response.content  # the refusal is shown, not data
 
 
+@pytest.mark.parametrize("name", sorted(PORTAL_DATA_POSTS))
+def test_every_portal_data_form_asks_the_gate(client, make_dataset, monkeypatch, name):
+    dataset = make_dataset(name="gated")
+    make_version(dataset, TRAFFIC)
+    asked = _refusing_gate(monkeypatch)
+    response = client.post(reverse(f"portal:{name}"), PORTAL_DATA_POSTS[name])
+    assert asked, f"portal form {name} answered {response.status_code} without asking the gate"
+    assert b"No." in response.content  # the refusal is shown, not data
+
+
 def _concrete(method: str, path: str, name: str) -> tuple[str, str, dict]:
     url = "/api/v1" + path.format(name=name, fmt="csv", number=1)
     body = {"sql": f'SELECT * FROM "{name}"'} if path == "/sql" else {}
@@ -205,3 +245,37 @@ def test_every_data_read_asks_the_gate(client, make_dataset, monkeypatch, method
     )
     assert asked, f"{method} {path} answered {response.status_code} without asking the gate"
     assert response.status_code in (403, 404)
+
+
+# Interop routes (URL names in gongshu.interop.urls). CKAN's actions are classified one by
+# one above; the DCAT documents and data packages are metadata, shown as visible_to /
+# gate.visible decide (a resource the caller may not see is a 404).
+INTEROP_DATA_READS: set[str] = set()
+INTEROP_NOT_DATA = {
+    "ckan-action", "ckan-action-unversioned", "ckan-api-version",
+    "dcat-catalog", "dcat-dataset", "datapackage", "datapackage-version",
+}  # fmt: skip
+
+
+def test_every_interop_route_is_classified():
+    names = {n for n in get_resolver("gongshu.interop.urls").reverse_dict if isinstance(n, str)}
+    unclassified = names - INTEROP_DATA_READS - INTEROP_NOT_DATA
+    assert not unclassified, f"classify these interop routes: {sorted(unclassified)}"
+
+
+@pytest.mark.parametrize("name", ["datapackage", "datapackage-version"])
+def test_a_data_package_asks_the_gate_whether_the_resource_is_visible(
+    client, make_dataset, monkeypatch, name
+):
+    dataset = make_dataset(name="gated")
+    make_version(dataset, TRAFFIC)
+    asked = []
+
+    def hidden(caller, ds):
+        asked.append(ds.name)
+        return False
+
+    monkeypatch.setattr(gate, "visible", hidden)
+    kwargs = {"name": dataset.name} | ({"number": 1} if name.endswith("version") else {})
+    response = client.get(reverse(f"interop:{name}", kwargs=kwargs))
+    assert asked == ["gated"] and response.status_code == 404

@@ -51,9 +51,7 @@ def test_an_organization_is_named_in_english_for_english_readers(
     rain = make_dataset(name="rain", provider=weather_bureau, sharing_attribute="conditional")
     created = apply(login(department_clerk), rain, channel="sharing", purpose="public_governance")
     assert created.status_code == 201, created.content
-    english = (
-        login(weather_reviewer).get("/api/v1/notifications", HTTP_ACCEPT_LANGUAGE="en").json()
-    )
+    english = login(weather_reviewer).get("/api/v1/notifications", HTTP_ACCEPT_LANGUAGE="en").json()
     assert "from Shanghai Municipal Transportation Commission" in english[0]["subject"]
 
 
