@@ -366,5 +366,6 @@ def version_detail(request: HttpRequest, name: str, number: int):
 def version_make_current(request: HttpRequest, name: str, number: int):
     dataset = get_object_or_404(Dataset, name=name)
     version = get_object_or_404(Version, dataset=dataset, number=number)
-    version = services.make_current(version)
-    return _answer(principal_from_request(request), version)
+    principal = principal_from_request(request)
+    version = services.make_current(version, actor=principal)
+    return _answer(principal, version)

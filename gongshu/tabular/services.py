@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -31,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from gongshu.audit import services as audit
 from gongshu.catalog import services as catalog
 from gongshu.catalog.models import Dataset
 from gongshu.engine import storage
@@ -445,7 +447,7 @@ def _version_from_source(dataset: Dataset, source_sha: str) -> Version | None:
 def _unchanged(ingest: Ingest, version: Version) -> Ingest:
     if not version.is_current:
         # The same content as an earlier version: uploading it again means "use it".
-        make_current(version)
+        make_current(version, actor=ingest.created_by)
     return _finish(
         ingest,
         IngestStatus.UNCHANGED,
@@ -528,12 +530,22 @@ def versions_of(dataset: Dataset) -> QuerySet[Version]:
     return Version.objects.filter(dataset=dataset).order_by("-number")
 
 
-def make_current(version: Version) -> Version:
+def make_current(version: Version, actor: Any = None) -> Version:
+    """Serve ``version`` from now on; audited, since which version a resource serves
+    decides what every later read gets."""
     with transaction.atomic():
         dataset = Dataset.objects.select_for_update().get(pk=version.dataset_id)
+        before = Version.objects.filter(dataset=dataset, is_current=True).first()
         Version.objects.filter(dataset=dataset, is_current=True).update(is_current=False)
         Version.objects.filter(pk=version.pk).update(is_current=True)
         catalog.replace_fields(dataset, version.table_schema["fields"])
+        audit.record(
+            actor,
+            "version.make_current",
+            resource=dataset,
+            organization=dataset.provider.code,
+            details={"version": version.number, "was": before.number if before else None},
+        )
     version.refresh_from_db()
     return version
 

@@ -7,6 +7,7 @@ import hashlib
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from gongshu.audit.models import AuditEvent
 from gongshu.tabular.models import Ingest, Version
 from tests.tabular.ingest_support import ROWS, staging_left, versions_on_disk
 
@@ -58,6 +59,9 @@ def test_it_switches_the_current_version(immediate_tasks, staff_client, dataset)
     response = staff_client.post(f"/api/v1/datasets/{dataset.name}/versions/1/make-current")
     assert response.status_code == 200 and response.json()["is_current"] is True
     assert Version.objects.get(dataset=dataset, is_current=True).number == 1
+    entry = AuditEvent.objects.filter(action="version.make_current").get()
+    assert (entry.details["version"], entry.details["was"]) == (1, 2)
+    assert entry.actor_id is not None  # the staff user who asked, not the platform
 
 
 def test_a_rejected_upload_reports_errors_and_keeps_the_current_version(

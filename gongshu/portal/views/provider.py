@@ -156,7 +156,7 @@ def retire(request: HttpRequest, name: str) -> HttpResponse:
 def make_current(request: HttpRequest, name: str, number: int) -> HttpResponse:
     dataset = _own(request, name)
     version = get_object_or_404(Version, dataset=dataset, number=number)
-    tabular.make_current(version)
+    tabular.make_current(version, actor=principal(request))
     messages.success(request, _("Version %(n)s is now the current one.") % {"n": number})
     return redirect("portal:manage", name)
 
