@@ -152,17 +152,7 @@ def _extend_chain(total: int, *, keyed: bool, checkpoint_every: int) -> float:
         batch, due = [], []
         for _ in range(min(INSERT_BATCH, total - seq)):
             seq += 1
-            values = {
-                "seq": seq,
-                "at": at + timedelta(microseconds=seq),
-                "actor_id": None,
-                "actor_username": "bench",
-                "organization": "sh-transport",
-                "action": "data.read",
-                "resource": "dataset:traffic-flow",
-                "details": _details(seq),
-                "prev_hash": prev,
-            }
+            values = _entry(seq, at, prev)
             if key is None:
                 prev = chain.entry_hash(**values)
                 batch.append(AuditEvent(**values, hash=prev))
@@ -179,6 +169,21 @@ def _extend_chain(total: int, *, keyed: bool, checkpoint_every: int) -> float:
     return time.perf_counter() - started
 
 
+def _entry(seq: int, at, prev: str) -> dict:
+    """The fields of one benchmark entry (a data read), hashed by the caller."""
+    return {
+        "seq": seq,
+        "at": at + timedelta(microseconds=seq),
+        "actor_id": None,
+        "actor_username": "bench",
+        "organization": "sh-transport",
+        "action": "data.read",
+        "resource": "dataset:traffic-flow",
+        "details": _details(seq),
+        "prev_hash": prev,
+    }
+
+
 def _memory_chain(n: int, key: bytes | None) -> list[tuple]:
     """A valid chain of ``n`` entries held in memory, in ``chain.ROW`` order: plain
     SHA-256 as before the audit key (``key`` None), or keyed."""
@@ -188,17 +193,7 @@ def _memory_chain(n: int, key: bytes | None) -> list[tuple]:
 
     rows, prev, at = [], chain.GENESIS, timezone.now()
     for seq in range(1, n + 1):
-        values = {
-            "seq": seq,
-            "at": at + timedelta(microseconds=seq),
-            "actor_id": None,
-            "actor_username": "bench",
-            "organization": "sh-transport",
-            "action": "data.read",
-            "resource": "dataset:traffic-flow",
-            "details": _details(seq),
-            "prev_hash": prev,
-        }
+        values = _entry(seq, at, prev)
         digest = chain.entry_hash(**values, key=key)
         rows.append((*values.values(), digest, chain.KEYED if key else None))
         prev = digest
