@@ -182,6 +182,15 @@ def test_the_sql_page_runs_through_the_sandbox_with_its_limits(traffic, client, 
     assert message in refused.replace("&quot;", '"').replace("&#x27;", "'")
 
 
+@pytest.mark.parametrize("hostile", ["9" * 5000, "²", "99999999999999999999999", "-1", " 3"])
+def test_hostile_numbers_in_the_portal_are_ignored_not_a_500(traffic, client, hostile):
+    """int() of 5,000 digits or of "²" raises; past 2**63 a database overflows."""
+    got = client.post("/sql/", {"sql": 'SELECT 1 FROM "traffic-flow"', "limit": hostile})
+    assert got.status_code == 200 and b"data-sql-answer" in got.content
+    chose = client.post(f"/datasets/{traffic.name}/", {"agreement": hostile})
+    assert chose.status_code in (200, 302)
+
+
 def test_the_resource_page_links_to_the_sql_page(traffic, client):
     page = client.get(f"/datasets/{traffic.name}/").content.decode()
     assert "/sql/?sql=SELECT" in page

@@ -14,7 +14,7 @@ from gongshu.audit import services as audit
 from gongshu.catalog.models import Dataset
 from gongshu.portal import permissions, stats, svg
 from gongshu.portal.forms import AuditFilterForm
-from gongshu.portal.views.common import guarded
+from gongshu.portal.views.common import guarded, whole_number
 
 AUDIT_PAGE = 50
 
@@ -66,7 +66,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             actor=data.get("actor") or None,
             resource=data.get("resource") or None,
             action=data.get("action") or None,
-            before_seq=int(before) if before and before.isdigit() else None,
+            before_seq=whole_number(before),
         )
     page = list(events[: AUDIT_PAGE + 1])
     more = len(page) > AUDIT_PAGE

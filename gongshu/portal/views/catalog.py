@@ -35,7 +35,7 @@ from gongshu.catalog.vocabulary import (
 from gongshu.orgs.models import Organization
 from gongshu.portal import actions, reading, stats, svg
 from gongshu.portal.templatetags.portal import cell
-from gongshu.portal.views.common import principal
+from gongshu.portal.views.common import principal, whole_number
 from gongshu.tabular import services as tabular
 from gongshu.tabular.models import Version
 
@@ -298,7 +298,8 @@ def _choose_agreement(request: HttpRequest, dataset: Dataset) -> HttpResponse:
     caller = principal(request)
     raw = request.POST.get("agreement", "")
     candidates = {a.pk: a for a in reading.agreements_for(caller, dataset)}
-    chosen = int(raw) if raw.isdigit() and int(raw) in candidates else None
+    number = whole_number(raw)
+    chosen = number if number in candidates else None
     reading.remember(request, dataset, chosen)
     return redirect(reverse("portal:dataset", args=[dataset.name]) + "#preview")
 

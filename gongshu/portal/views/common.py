@@ -3,6 +3,7 @@ the small guards that turn "not allowed" into a sign-in redirect or a 403."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -13,6 +14,15 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 
 from gongshu.orgs.principal import Principal, of_session
+
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def whole_number(text: str | None) -> int | None:
+    """A form or query value as a whole number, or None. ASCII digits only, and few:
+    ``int()`` of "²" or of 5,000 digits raises, and a number past 2**63 overflows the
+    database."""
+    return int(text) if text and _WHOLE_NUMBER.fullmatch(text) else None
 
 
 def principal(request: HttpRequest) -> Principal:

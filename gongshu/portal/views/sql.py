@@ -18,7 +18,7 @@ from gongshu.engine.duck import QueryTimeout
 from gongshu.engine.messages import clean
 from gongshu.orgs.principal import Principal
 from gongshu.portal import actions, reading
-from gongshu.portal.views.common import principal
+from gongshu.portal.views.common import principal, whole_number
 from gongshu.tabular import sql as gated_sql
 
 
@@ -51,7 +51,7 @@ def sql_page(request: HttpRequest) -> HttpResponse:
     limit_text = request.POST.get("limit", "")
     answer, error = None, None
     if request.method == "POST" and text.strip():
-        limit = int(limit_text) if limit_text.isdigit() else None
+        limit = whole_number(limit_text)
         try:
             answer = gated_sql.run(caller, text, limit=limit)
         except gate.Denied as denied:
