@@ -54,7 +54,14 @@ def _stream(url: str, limit: int, accept: str | None = None, headers: dict | Non
             _("%(url)s answered HTTP %(status)s.") % {"url": url, "status": response.status_code}
         )
     declared = response.headers.get("Content-Length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    # A remote's header: ASCII digits only, and a length past 30 digits is too large anyway
+    # (int() of thousands of digits raises).
+    if (
+        declared
+        and declared.isascii()
+        and declared.isdigit()
+        and (len(declared) > 30 or int(declared) > limit)
+    ):
         response.close()
         raise FetchError(_too_large(url, limit))
     return response
