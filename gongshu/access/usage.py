@@ -9,7 +9,9 @@ whether it got one of the remaining calls; no reader can take the last call twic
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -35,6 +37,12 @@ def take_call(agreement_id: int, limit: int | None) -> int | None:
             pk = _counter(agreement_id, today())
             DailyUsage.objects.filter(pk=pk).update(calls=F("calls") + 1)
         return None
+    if RETURNING:
+        # One statement on the usual path: the database takes the call only while one
+        # is left and says how many are used now.
+        used_now = _take_returning(agreement_id, today(), limit)
+        if used_now is not None:
+            return limit - used_now
     # get_or_create re-reads the row when a concurrent reader created it first.
     counter = DailyUsage.objects.get_or_create(agreement_id=agreement_id, day=today())[0]
     pk = counter.pk
@@ -47,6 +55,24 @@ def take_call(agreement_id: int, limit: int | None) -> int | None:
             return limit - used - 1
         used = DailyUsage.objects.filter(pk=pk).values_list("calls", flat=True)[0]
     return -1
+
+
+# UPDATE … RETURNING: PostgreSQL, and SQLite from 3.35.
+RETURNING = connection.vendor != "sqlite" or sqlite3.sqlite_version_info >= (3, 35)
+
+
+def _take_returning(agreement_id: int, day: dt.date, limit: int) -> int | None:
+    """Take a call if one is left: the calls used after it, or None when the day's
+    counter does not exist yet or no call was left (the caller then looks)."""
+    table = connection.ops.quote_name(DailyUsage._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET calls = calls + 1"  # noqa: S608 - the table name is ours
+            " WHERE agreement_id = %s AND day = %s AND calls < %s RETURNING calls",
+            [agreement_id, day, limit],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def rows_used(agreement_id: int) -> int:

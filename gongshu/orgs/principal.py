@@ -11,6 +11,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import CharField, IntegerField, Value
+
 from gongshu.orgs.models import (
     SCOPE_RANK,
     ApiToken,
@@ -25,6 +27,8 @@ from gongshu.orgs.models import (
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+# The organization kind a platform role carries in ``Principal._role_rows`` (no real kind).
+PLATFORM_ROW = "__platform__"
 CACHE_ATTR = "_gongshu_principal"  # where a request keeps its Principal once worked out
 
 
@@ -75,16 +79,39 @@ class Principal:
         return self.user.get_username() if self.user is not None else ""
 
     @cached_property
-    def _membership_rows(self) -> frozenset[tuple[int, str, str, str]]:
-        """(organization id, code, role, organization kind) for every role the user holds:
-        one query, from which ``memberships``, ``organization_kinds`` and
-        ``is_data_authority`` all derive."""
+    def _role_rows(self) -> frozenset[tuple[int | None, str, str, str]]:
+        """Every role the user holds, in one query (every signed-in request asks): its
+        memberships as (organization id, code, role, organization kind) and, from the
+        same UNION, its platform roles as (None, "", role, PLATFORM_ROW)."""
         if self.user is None:
             return frozenset()
-        rows = Membership.objects.filter(user=self.user).values_list(
-            "organization_id", "organization__code", "role", "organization__kind"
+        # order_by(): the models' default orderings are not allowed inside a UNION.
+        memberships = (
+            Membership.objects.filter(user=self.user)
+            .order_by()
+            .values_list("organization_id", "organization__code", "role", "organization__kind")
         )
-        return frozenset(rows)
+        platform = (
+            PlatformRole.objects.filter(user=self.user)
+            .order_by()
+            .values_list(
+                Value(None, output_field=IntegerField()),
+                Value("", output_field=CharField()),
+                "role",
+                Value(PLATFORM_ROW, output_field=CharField()),
+            )
+        )
+        return frozenset(memberships.union(platform, all=True))
+
+    @cached_property
+    def _membership_rows(self) -> frozenset[tuple[int, str, str, str]]:
+        """(organization id, code, role, organization kind) for every role the user holds,
+        from which ``memberships``, ``organization_kinds`` and ``is_data_authority`` derive."""
+        return frozenset(
+            (oid, code, role, kind)
+            for oid, code, role, kind in self._role_rows
+            if kind != PLATFORM_ROW and oid is not None
+        )
 
     @cached_property
     def memberships(self) -> frozenset[tuple[int, str, str]]:
@@ -100,7 +127,7 @@ class Principal:
     def platform_roles(self) -> frozenset[str]:
         if self.user is None:
             return frozenset()
-        roles = set(PlatformRole.objects.filter(user=self.user).values_list("role", flat=True))
+        roles = {role for _oid, _code, role, kind in self._role_rows if kind == PLATFORM_ROW}
         # The superuser made by `gongshu createadmin` is the data authority from day one.
         if self.user.is_superuser:
             roles.add(PlatformRoleName.PLATFORM_ADMIN)
