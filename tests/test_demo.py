@@ -115,3 +115,22 @@ def test_the_demo_command_runs_twice(db, var_dir):
     assert "Demo data is loaded." in again.getvalue()
     assert _airport_tags()["lat"] == _airport_tags()["lon"] == "none"
     assert Dataset.objects.get(name="nyc-airports").opening_attribute == "unconditional"
+
+
+def test_the_transfer_demo_has_one_declaration_for_each_path(db, var_dir):
+    from gongshu.demo import transfer
+    from gongshu.transfer.models import Declaration
+
+    loader.load(lambda _: None, with_data=False)
+    first = transfer.load(lambda _: None)
+    second = transfer.load(lambda _: None)
+    assert first["declarations"] == second["declarations"]
+    outcomes = {d.processor.code: d.outcome for d in Declaration.objects.all()}
+    assert outcomes == {
+        "fudan-ds": "exempt",
+        "xborder-retail": "standard_contract_or_certification",
+        "xborder-clinic": "security_assessment",
+        "xborder-grid": "prohibited",
+    }
+    clinic = Declaration.objects.get(processor__code="xborder-clinic")
+    assert (clinic.year_non_sensitive, clinic.year_sensitive) == (0, 12_000)

@@ -234,3 +234,51 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.reference}"
+
+
+class FtzList(models.Model):
+    """One version of a free-trade zone's negative list (art. 6): data on it takes the
+    ordinary paths, data outside it is exempt for processors registered in the zone.
+    Imported from a file (``gongshu transfer import-ftz-list``, ``ftz.py``); the list in
+    force for a zone is its newest version valid on the day."""
+
+    zone = models.CharField(_("free-trade zone"), max_length=60)
+    version = models.CharField(_("version"), max_length=60)
+    title = models.TextField(_("title"), blank=True)
+    valid_from = models.DateField(_("valid from"))
+    source = models.TextField(_("source"), blank=True)
+    # The file's digest: re-importing the same content changes nothing.
+    digest = models.CharField(max_length=64, editable=False)
+    imported_at = models.DateTimeField(_("imported at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("free-trade-zone negative list")
+        verbose_name_plural = _("free-trade-zone negative lists")
+        ordering = ["zone", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "version"], name="transfer_ftz_version_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.zone} {self.version}"
+
+
+class FtzEntry(models.Model):
+    """A field of the list, under its category and sub-category; ``terms`` are the
+    normalised field name and aliases a declared field is matched against."""
+
+    ftz_list = models.ForeignKey(FtzList, on_delete=models.CASCADE, related_name="entries")
+    position = models.PositiveIntegerField(_("position"))
+    category = models.CharField(_("category"), max_length=200)
+    sub_category = models.CharField(_("sub-category"), max_length=200)
+    field = models.CharField(_("field"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    terms = models.JSONField(_("matched terms"), default=list)
+
+    class Meta:
+        verbose_name = _("negative-list field")
+        verbose_name_plural = _("negative-list fields")
+        ordering = ["ftz_list", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.category} / {self.sub_category} / {self.field}"

@@ -20,7 +20,7 @@ from gongshu.catalog.vocabulary import Level
 from gongshu.orgs.facts import as_principal
 from gongshu.orgs.models import Organization, Role
 from gongshu.policy import workdays
-from gongshu.transfer import hashsets, rules
+from gongshu.transfer import ftz, hashsets, rules
 from gongshu.transfer.models import (
     SEVERITY,
     Approval,
@@ -259,7 +259,21 @@ def delete_declaration(caller: Any, declaration: Declaration) -> None:
 # --- the outcome of a counted declaration -------------------------------------------------
 
 
-def facts_of(declaration: Declaration, non_sensitive: int, sensitive: int) -> dict[str, Any]:
+def ftz_exemptions(declaration: Declaration, on: dt.date) -> list[str]:
+    """The exemptions with art. 6 computed: for a processor registered in a zone with a
+    list in force, ``ftz_outside_list`` holds exactly when every sent field is outside it
+    (ftz.py), whatever was claimed; otherwise the claim stands."""
+    claimed = list(declaration.exemptions)
+    found = ftz.match(declaration, on)
+    if found is None:
+        return claimed
+    rest = [e for e in claimed if e != Exemption.FTZ_OUTSIDE_LIST]
+    return sorted([*rest, Exemption.FTZ_OUTSIDE_LIST.value] if found.all_outside else rest)
+
+
+def facts_of(
+    declaration: Declaration, non_sensitive: int, sensitive: int, on: dt.date | None = None
+) -> dict[str, Any]:
     levels = {r.dataset.level for r in declaration.resources.select_related("dataset")}
     return {
         "ciio": declaration.ciio,
@@ -267,7 +281,7 @@ def facts_of(declaration: Declaration, non_sensitive: int, sensitive: int) -> di
         "core_data": Level.CORE in levels,
         "personal_non_sensitive": non_sensitive,
         "personal_sensitive": sensitive,
-        "exemptions": list(declaration.exemptions),
+        "exemptions": ftz_exemptions(declaration, on or today_in_china()),
     }
 
 
@@ -304,6 +318,7 @@ def record_count(
     have come out lower (anti-splitting)."""
     alone = rules.evaluate(facts_of(declaration, *own))
     together = rules.evaluate(facts_of(declaration, *cumulative))
+    zone = ftz.match(declaration, today_in_china())
     split = SEVERITY.get(Outcome(together.outcome), -1) > SEVERITY.get(Outcome(alone.outcome), -1)
     fired = list(together.rules) + ([splitting_rule()] if split else [])
     declaration.counted_at = timezone.now()
@@ -329,6 +344,7 @@ def record_count(
             "rules": [r["id"] for r in fired],
             "split": split,
             "rule_set": together.version,
+            "ftz": ftz.matched_out(zone) if zone else None,
         },
     )
     return declaration
