@@ -4,6 +4,7 @@ from django.urls import path
 from gongshu.portal.views import access, account, auth, authority, catalog, provider, roles, site
 from gongshu.portal.views import billing as billing_views
 from gongshu.portal.views import sql as sql_views
+from gongshu.portal.views import transfer as transfer_views
 
 app_name = "portal"
 urlpatterns = [
@@ -47,5 +48,10 @@ urlpatterns = [
     path("dashboard/", authority.dashboard, name="dashboard"),
     path("audit/", authority.audit_log, name="audit"),
     path("roles/", roles.roles, name="roles"),
+    path("transfers/", transfer_views.declarations, name="transfers"),
+    path("transfers/new/", transfer_views.declare, name="transfer-new"),
+    path("transfers/overview/", transfer_views.overview, name="transfer-overview"),
+    path("transfers/<int:pk>/", transfer_views.declaration, name="transfer"),
+    path("transfers/<int:pk>/count/", transfer_views.count, name="transfer-count"),
     path("favicon.ico", site.favicon, name="favicon"),
 ]

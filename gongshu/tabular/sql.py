@@ -22,6 +22,7 @@ import json
 import math
 import re
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
@@ -174,6 +175,17 @@ def _check(sql: str) -> tuple[exp.Query, list[str]]:
     return tree, tables
 
 
+def dataset_names(sql: str) -> list[str]:
+    """The resource names ``sql`` reads (versions dropped), or none when it would be
+    refused: the SQL page asks which agreement to read each under before it runs."""
+    try:
+        _tree, names = check(sql)
+    except (ValidationError, RecursionError):
+        return []
+    found = (_NAME_AT_VERSION.match(name.lower()) for name in names)
+    return list(dict.fromkeys(match["name"] for match in found if match))
+
+
 def _unknown(name: str) -> ValidationError:
     return _refuse(
         _('No dataset named %(name)s; quote dataset names: "name" or "name@version".')
@@ -188,6 +200,7 @@ def _lease_all(
     purpose: str | None,
     agreement: int | None,
     sql: str,
+    agreements: Mapping[str, int] | None = None,
 ) -> dict[str, gate.Lease]:
     leases: dict[str, gate.Lease] = {}
     for name in names:
@@ -203,7 +216,7 @@ def _lease_all(
                 gate.Action.QUERY,
                 version=number,
                 purpose=purpose,
-                agreement=agreement,
+                agreement=(agreements or {}).get(dataset.name, agreement),
                 query=sql,
             )
         except gate.Denied as denied:
@@ -247,9 +260,14 @@ def run(
     limit: int | None = None,
     purpose: str | None = None,
     agreement: int | None = None,
+    agreements: Mapping[str, int] | None = None,
 ) -> dict:
-    """The answer to one read-only query, run in the SQL sandbox."""
-    return _run(caller, sql, limit=limit, purpose=purpose, agreement=agreement)
+    """The answer to one read-only query, run in the SQL sandbox. ``agreements`` names
+    the agreement per resource name: a query may join resources whose readers chose
+    different agreements, which one ``agreement`` for all of them could not honour."""
+    return _run(
+        caller, sql, limit=limit, purpose=purpose, agreement=agreement, agreements=agreements
+    )
 
 
 def _run(
@@ -259,6 +277,7 @@ def _run(
     limit: int | None,
     purpose: str | None,
     agreement: int | None,
+    agreements: Mapping[str, int] | None = None,
     in_process: bool = False,
 ) -> dict:
     """``run``; ``in_process`` runs the query the old way, in this process over the gated
@@ -274,7 +293,7 @@ def _run(
     except RecursionError:
         raise _refuse(too_deep()) from None
     with contextlib.ExitStack() as stack:
-        leases = _lease_all(stack, caller, names, purpose, agreement, sql)
+        leases = _lease_all(stack, caller, names, purpose, agreement, sql, agreements)
         # The answer is cut to the rows left under every agreement it reads.
         for lease in leases.values():
             limit = min(limit, lease.take_rows(limit))

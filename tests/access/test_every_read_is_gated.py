@@ -150,6 +150,9 @@ PORTAL_NOT_DATA = {
     "retire", "make-current", "roles",
     # A department's catalog entries; a statement and its files (billing, not table data).
     "organization", "statement", "statement-file",
+    # Cross-border declarations: metadata and numbers of people; the count reads the
+    # declared resources through the gate (Action.TRANSFER, tests/transfer).
+    "transfers", "transfer-new", "transfer-overview", "transfer", "transfer-count",
 }  # fmt: skip
 # Portal pages that read data on POST, with the form they post.
 PORTAL_DATA_POSTS = {"sql": {"sql": 'SELECT * FROM "gated"'}}

@@ -101,7 +101,9 @@ def test_is_data_authority_and_the_caller_s_facts_cost_one_role_query(
     people, django_assert_num_queries
 ):
     principal = Principal.for_user(people["authority_reviewer"])
-    with django_assert_num_queries(1):  # memberships (with their kinds) and platform roles, one UNION
+    with django_assert_num_queries(
+        1
+    ):  # memberships (with their kinds) and platform roles, one UNION
         assert principal.is_data_authority
         assert principal.organization_kinds == {OrgKind.DATA_AUTHORITY}
         facts = caller_facts(principal)

@@ -67,6 +67,16 @@ ROLE_LABELS: dict[str, Any] = {
     PlatformRoleName.PLATFORM_ADMIN: _("Platform admin"),
     PlatformRoleName.AUDITOR: _("Auditor"),
 }
+# One line a grant form shows next to each organization role, so an administrator
+# granting it knows what it lets the member do.
+ROLE_DUTIES: dict[str, Any] = {
+    Role.ORG_ADMIN: _(
+        "Grants and revokes the organization's roles; may also do what editors and reviewers do."
+    ),
+    Role.EDITOR: _("Registers the organization's resources, uploads and publishes their data."),
+    Role.REVIEWER: _("Decides applications for the organization's resources."),
+    Role.MEMBER: _("Applies for access and reads data under the organization's agreements."),
+}
 MASK_LABELS = {
     "null": _("removed"),
     "redact": _("redacted"),

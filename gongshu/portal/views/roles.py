@@ -17,13 +17,16 @@ from django.utils.translation import gettext_lazy
 from gongshu.orgs import services as orgs
 from gongshu.orgs.models import Membership, Organization, Role
 from gongshu.orgs.principal import Principal
-from gongshu.portal.templatetags.portal import role_label
+from gongshu.portal.templatetags.portal import ROLE_DUTIES, role_label
 from gongshu.portal.views.common import errors_into, guarded, principal
 
 
 class GrantForm(forms.Form):
     username = forms.CharField(label=gettext_lazy("Username"), max_length=150)
-    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices)
+    # A callable, so that the labels are worded in the language of each request.
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role"), choices=lambda: [(r.value, role_label(r.value)) for r in Role]
+    )
 
 
 def manageable(caller: Principal):
@@ -102,5 +105,6 @@ def roles(request: HttpRequest) -> HttpResponse:
             "organization": organization,
             "members": list(members.values()),
             "form": form,
+            "duties": [(role_label(r.value), ROLE_DUTIES[r.value]) for r in Role],
         },
     )
