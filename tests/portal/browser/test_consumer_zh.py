@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from gongshu.catalog import services as catalog
 from gongshu.orgs import services as orgs
-from gongshu.orgs.models import Organization, OrgKind
+from gongshu.orgs.models import OrgKind
 from gongshu.policy import odrl
 from gongshu.tabular import services as tabular
 from tests.access import world as w
+from tests.personas import make_organization, make_transport_bureau
 from tests.portal.browser.conftest import INSTALL, PASSWORD
 
 pytest.importorskip("playwright.sync_api", reason=INSTALL)
@@ -30,14 +31,8 @@ DISTRICTS = ["黄浦区", "徐汇区", "静安区", "浦东新区"]
 @pytest.fixture
 def licensee(tmp_path, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    transport = Organization.objects.create(
-        code="sh-transport", name_zh="上海市交通委员会", name_en="Transport", kind=OrgKind.GOVERNMENT,
-        region="310000",
-    )  # fmt: skip
-    institute = Organization.objects.create(
-        code="fudan-ds", name_zh="复旦数据科学研究院", name_en="Fudan", kind=OrgKind.RESEARCH,
-        region="310000",
-    )  # fmt: skip
+    transport = make_transport_bureau()
+    institute = make_organization("fudan-ds", OrgKind.RESEARCH, name_zh="复旦数据科学研究院")
     user = get_user_model().objects.create_user("researcher", password=PASSWORD)
     orgs.grant_role(None, user, institute, "member")
     reviewer = get_user_model().objects.create_user("transport-reviewer", password=PASSWORD)

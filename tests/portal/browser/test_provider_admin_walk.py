@@ -10,8 +10,9 @@ from django.contrib.auth import get_user_model
 from gongshu.catalog import services as catalog
 from gongshu.catalog.models import Field
 from gongshu.orgs import services as orgs
-from gongshu.orgs.models import Membership, Organization, OrgKind
+from gongshu.orgs.models import Membership
 from gongshu.privacy.models import FieldTag, TagState
+from tests.personas import make_transport_bureau
 from tests.portal.browser.conftest import INSTALL, PASSWORD
 from tests.tabular.factories import TRAFFIC, make_version
 
@@ -22,10 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def bureau():
-    transport = Organization.objects.create(
-        code="sh-transport", name_zh="上海市交通委员会", name_en="Transport",
-        kind=OrgKind.GOVERNMENT, region="310000",
-    )  # fmt: skip
+    transport = make_transport_bureau()
     for username, role in [("transport-editor", "editor"), ("transport-admin", "org_admin")]:
         user = get_user_model().objects.create_user(username, password=PASSWORD)
         orgs.grant_role(None, user, transport, role)

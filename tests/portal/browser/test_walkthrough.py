@@ -12,8 +12,9 @@ from django.contrib.auth import get_user_model
 
 from gongshu.catalog import services as catalog
 from gongshu.orgs import services as orgs
-from gongshu.orgs.models import Organization, OrgKind
+from gongshu.orgs.models import OrgKind
 from gongshu.tabular import services as tabular
+from tests.personas import make_organization, make_transport_bureau
 from tests.portal.browser.conftest import INSTALL, PASSWORD, sign_in
 
 expect = pytest.importorskip("playwright.sync_api", reason=INSTALL).expect
@@ -37,14 +38,8 @@ def _ingest(dataset, path) -> None:
 @pytest.fixture
 def world(tmp_path, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    transport = Organization.objects.create(
-        code="sh-transport", name_zh="上海市交通委员会", name_en="Transport", kind=OrgKind.GOVERNMENT,
-        region="310000",
-    )  # fmt: skip
-    institute = Organization.objects.create(
-        code="fudan-ds", name_zh="复旦数据科学研究院", name_en="Fudan", kind=OrgKind.RESEARCH,
-        region="310000",
-    )  # fmt: skip
+    transport = make_transport_bureau()
+    institute = make_organization("fudan-ds", OrgKind.RESEARCH, name_zh="复旦数据科学研究院")
     users = {}
     for username, org, role in [
         ("researcher", institute, "member"),
