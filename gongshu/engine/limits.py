@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
 
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)$", re.IGNORECASE)
 
@@ -37,6 +38,14 @@ def _memory(name: str) -> str:
 
 def query_timeout_s() -> float:
     return float(_positive("TABULAR_QUERY_TIMEOUT_S"))
+
+
+def timeout_message() -> str:
+    """What a caller is told when its query was stopped at the deadline (API, CKAN and
+    portal alike)."""
+    return _("The query ran longer than %(seconds)s seconds and was stopped.") % {
+        "seconds": f"{query_timeout_s():g}"
+    }
 
 
 def query_memory_limit() -> str:

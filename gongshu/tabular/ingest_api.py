@@ -210,12 +210,7 @@ def _answer(principal: Principal, version: Version) -> dict:
             raise Http404 from None
         raise HttpError(403, denied.decision.reason) from None
     except QueryTimeout:
-        raise ValidationError(
-            {
-                "__all__": _("The query ran longer than %(seconds)s seconds and was stopped.")
-                % {"seconds": f"{limits.query_timeout_s():g}"}
-            }
-        ) from None
+        raise ValidationError({"__all__": limits.timeout_message()}) from None
 
 
 class UploadTooLarge(Exception):

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
@@ -35,12 +34,7 @@ def _answers_refusals(handler: Callable) -> Callable:
                 raise Http404 from None
             raise HttpError(403, denied.decision.reason) from None
         except QueryTimeout:
-            raise ValidationError(
-                {
-                    "__all__": _("The query ran longer than %(seconds)s seconds and was stopped.")
-                    % {"seconds": f"{limits.query_timeout_s():g}"}
-                }
-            ) from None
+            raise ValidationError({"__all__": limits.timeout_message()}) from None
 
     return wrapped
 

@@ -81,14 +81,7 @@ def _run(request: HttpRequest, name: str):
     except Http404 as exc:
         raise envelope.NotFound(str(exc) or _("Not found")) from None
     except QueryTimeout:
-        raise envelope.ValidationFailed(
-            {
-                "query": [
-                    _("The query ran longer than %(seconds)s seconds and was stopped.")
-                    % {"seconds": f"{limits.query_timeout_s():g}"}
-                ]
-            }
-        ) from None
+        raise envelope.ValidationFailed({"query": [limits.timeout_message()]}) from None
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             errors = {f: [str(m) for m in msgs] for f, msgs in exc.message_dict.items()}

@@ -13,7 +13,6 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from gongshu import gate
 from gongshu.catalog.models import Dataset
@@ -84,9 +83,7 @@ def sql_page(request: HttpRequest) -> HttpResponse:
         except gate.Denied as denied:
             error = denied.decision.reason
         except QueryTimeout:
-            error = _("The query ran longer than %(seconds)s seconds and was stopped.") % {
-                "seconds": f"{limits.query_timeout_s():g}"
-            }
+            error = limits.timeout_message()
         except ValidationError as exc:
             error = clean(" ".join(exc.messages))
     if answer:
