@@ -35,9 +35,9 @@ RESOURCES = [
         dict(
             title_zh="纽约机场2013年航班运行记录",
             title_en="NYC airport flights 2013",
-            description_zh="2013年纽约三大机场（JFK、LGA、EWR）全部离港航班的起降时间、延误、航线与距离。",
+            description_zh="2013年纽约三大机场（JFK、LGA、EWR）全部离港航班的起降时间、延误、航线与距离，可用于航空交通流量分析。",
             description_en="All flights departing New York City airports in 2013: times, delays, routes.",
-            keywords=["航班", "机场", "延误", "flights"],
+            keywords=["航班", "机场", "延误", "交通流量", "flights"],
             domain="transport",
             provider="sh-transport",
             update_frequency="yearly",
