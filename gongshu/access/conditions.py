@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 
 from gongshu.access import usage
 from gongshu.access.models import Agreement, AgreementStatus, Review, Stage, Verdict
 from gongshu.catalog.vocabulary import Level
 from gongshu.policy import filters, odrl
 from gongshu.policy.conditions import Ask, Grant, Refused, consumes
+from gongshu.policy.reasons import reason as _  # remembers its msgid: the audit log words it again
 from gongshu.privacy import services as privacy
 
 

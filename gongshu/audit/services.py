@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from gongshu.audit import chain, checkpoints, keys
 from gongshu.audit.models import AuditEvent
+from gongshu.policy import reasons
 
 # Any fixed 64-bit number, so the lock cannot collide with another feature's.
 _ADVISORY_LOCK_KEY = 0x6773_6175_6469_7401  # "gsaudit\x01"
@@ -136,6 +137,10 @@ def record_access(
 ) -> AuditEvent:
     """One gate decision or one read: allowed or denied, why, and what left the platform."""
     details: dict[str, Any] = {"allowed": allowed, "reason": str(reason)}
+    # The reason's message ids and values, so its reader sees it in their language.
+    reworded = reasons.parts_of(reason)
+    if reworded is not None:
+        details["reason_parts"] = reworded
     optional = {
         "version": str(version) if version is not None else None,
         "channel": channel,

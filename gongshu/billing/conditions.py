@@ -3,11 +3,10 @@ price plan, and one call taken from the plan's monthly quota."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-
 from gongshu.billing import metering
 from gongshu.billing.pricing import Prices
 from gongshu.policy.conditions import Ask, Grant, Refused, consumes
+from gongshu.policy.reasons import reason as _  # remembers its msgid: the audit log words it again
 
 
 @consumes

@@ -9,12 +9,12 @@ import functools
 
 from django.conf import settings
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext as _
 
 from gongshu.access.models import Purpose
 from gongshu.gate.facts import with_applied
 from gongshu.policy import channels
 from gongshu.policy.conditions import Ask, Condition, Grant, Refused, is_consuming
+from gongshu.policy.reasons import reason as _  # remembers its msgid: the audit log words it again
 from gongshu.privacy import services as privacy
 
 

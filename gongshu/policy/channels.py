@@ -14,7 +14,8 @@ from enum import StrEnum
 from typing import Any
 
 from django.db.models import Q
-from django.utils.translation import gettext as _
+
+from gongshu.policy.reasons import reason as _  # remembers its msgid: the audit log words it again
 
 # Literal values of the catalog vocabularies, so this module needs no Django models.
 PUBLISHED = "published"

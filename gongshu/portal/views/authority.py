@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from gongshu.audit import services as audit
 from gongshu.catalog.models import Dataset
-from gongshu.portal import permissions, stats, svg
+from gongshu.portal import audit_details, permissions, stats, svg
 from gongshu.portal.forms import AuditFilterForm
 from gongshu.portal.views.common import guarded, whole_number
 
@@ -77,5 +77,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/audit.html",
-        {"form": form, "events": page, "next_query": params.urlencode() if more else None},
+        {
+            "form": form,
+            "events": [(event, audit_details.shown(event.details)) for event in page],
+            "next_query": params.urlencode() if more else None,
+        },
     )
