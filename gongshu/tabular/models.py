@@ -123,6 +123,9 @@ class Ingest(models.Model):
     # A Table Schema sent with the upload; None means the current version's, or inferred.
     declared_schema = models.JSONField(_("declared Table Schema"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # The uploader's language: the run's errors and report are worded for them, in the
+    # worker as in the request (services.run_ingest).
+    language = models.CharField(_("language"), max_length=16, blank=True)
     version = models.ForeignKey(
         Version, null=True, blank=True, on_delete=models.SET_NULL, related_name="ingests"
     )

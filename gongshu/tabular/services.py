@@ -28,7 +28,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import Max, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -136,6 +136,7 @@ def start_ingest(
         declared_schema=schema,
         phase="queued",
         created_by=user if getattr(user, "is_authenticated", False) else None,
+        language=translation.get_language() or "",
     )
 
 
@@ -207,7 +208,14 @@ def _is_staged_upload(ingest: Ingest) -> bool:
 
 def run_ingest(ingest_id: int, listener: Listener | None = None) -> Ingest:
     """Run a queued ingest to its end: a new current version, "unchanged", or a rejection
-    with a report. Unexpected errors mark it failed and keep the upload for a retry."""
+    with a report. Unexpected errors mark it failed and keep the upload for a retry. Its
+    messages are in the uploader's language, not the worker's."""
+    language = Ingest.objects.filter(pk=ingest_id).values_list("language", flat=True).first()
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _run_ingest(ingest_id, listener)
+
+
+def _run_ingest(ingest_id: int, listener: Listener | None) -> Ingest:
     claimed = Ingest.objects.filter(pk=ingest_id, status=IngestStatus.QUEUED).update(
         status=IngestStatus.RUNNING,
         phase="starting",
