@@ -5,6 +5,7 @@ every login and resource it names exists, and each role reaches the pages it is 
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -100,7 +101,9 @@ def test_each_role_reaches_the_pages_the_tour_sends_it_to(demo, client):
         organization__code="sh-data-group", channel="operation", status="active"
     ).exists()
     assert as_user(client, "operator").get("/datasets/nyc-flights/").status_code == 200
-    shared = Dataset.objects.filter(provider__code="sh-transport", sharing_attribute="unconditional")
+    shared = Dataset.objects.filter(
+        provider__code="sh-transport", sharing_attribute="unconditional"
+    )
     clerk = as_user(client, "weather-clerk")
     assert shared.exists()
     for dataset in shared:
@@ -116,3 +119,76 @@ def test_each_role_reaches_the_pages_the_tour_sends_it_to(demo, client):
         ("researcher", "/sql/"),
     ]:
         assert as_user(client, username).get(path).status_code == 200, (username, path)
+
+
+# Codes that must never reach a person's eye: they have labels.
+RAW_CODES = re.compile(
+    r"\b(platform_admin|org_admin|public_governance|public_welfare|scientific_research|"
+    r"industry_development|not_open|per_call|per_1000_rows|opening_attribute|"
+    r"sharing_attribute|authorized_operation)\b|general · \d|\b\w+: (redact|hash|truncate)\b"
+)
+# English words of the portal's own chrome that a Chinese page must not show.
+ENGLISH_CHROME = ("Sign in", "Sign out", "Search", "Read under", "My applications", "Workspace",
+                  "Inbox", "Dashboard", "Audit log", "My account", "Download", "Previous",
+                  "Apply for", "Submitted", "Approved", "Rejected", "Agreement #")  # fmt: skip
+
+TOUR_PAGES = [
+    (None, "/"),
+    (None, "/search/?q=交通"),
+    (None, "/datasets/nyc-weather/"),
+    (None, "/organizations/sh-transport/"),
+    ("researcher", "/datasets/nyc-flights/apply/"),
+    ("researcher", "/applications/"),
+    ("researcher", "/account/"),
+    ("researcher", "/sql/"),
+    ("transport-reviewer", "/inbox/"),
+    ("operator", "/datasets/nyc-flights/"),
+    ("transport-editor", "/workspace/"),
+    ("transport-editor", "/workspace/nyc-flights/"),
+    ("transport-admin", "/roles/"),
+    ("admin", "/dashboard/"),
+    ("auditor", "/audit/"),
+]
+
+
+class _Visible(HTMLParser):
+    """The text a reader sees: no script, style or attribute values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "code", "pre"):
+            self._hidden += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "code", "pre") and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data):
+        if not self._hidden:
+            self.text.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = _Visible()
+    parser.feed(html)
+    return " ".join(" ".join(parser.text).split())
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_no_page_of_the_tour_shows_a_raw_code_or_english_chrome_in_chinese(demo, client, language):
+    found = []
+    for username, path in TOUR_PAGES:
+        client.logout()
+        if username:
+            as_user(client, username)
+        response = client.get(path, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200, (username, path, response.status_code)
+        text = visible_text(response.content.decode())
+        found += [(path, m.group(0)) for m in RAW_CODES.finditer(text)]
+        if language == "zh-hans":
+            found += [(path, word) for word in ENGLISH_CHROME if word in text]
+    assert not found, f"shown to people as codes or untranslated: {found}"
