@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from gongshu.orgs import services as orgs
-from gongshu.orgs.models import Membership, Organization, OrgKind
+from gongshu.orgs.models import Membership, Organization, OrgKind, PlatformRole
 
 __all__ = [
     "auditor",
@@ -127,10 +127,14 @@ def research_org(db) -> Organization:
 
 @pytest.fixture
 def staff_user(db):
-    """A staff user with no organization: the API's catalog and ingest writer."""
-    return get_user_model().objects.create_user(
+    """A platform administrator by role, in no organization: writes any provider's
+    catalog entries and uploads (orgs.facts.writes_for). ``is_staff`` alone would not."""
+    user = get_user_model().objects.create_user(
         "clerk", "clerk@example.org", "correct-horse-battery", is_staff=True
     )
+    # Set directly, not through the audited service: tests count this user's entries.
+    PlatformRole.objects.create(user=user, role="platform_admin")
+    return user
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest
@@ -19,7 +21,7 @@ from gongshu.catalog.schemas import (
     DatasetWrite,
     OrganizationOut,
 )
-from gongshu.ops.auth import StaffRequest, staff_session
+from gongshu.ops.auth import ApiRequest, catalog_writer, require_writer
 from gongshu.ops.errors import ErrorOut
 from gongshu.orgs.models import Organization
 
@@ -45,9 +47,10 @@ class DatasetFilters(Schema):
     offset: int = SchemaField(0, ge=0, le=MAX_OFFSET)
 
 
-def _base_queryset(request: HttpRequest):
+def _base_queryset(request: HttpRequest, caller: Any = None):
+    """What ``caller`` (by default the request's session user) may see of the catalog."""
     return (
-        Dataset.objects.visible_to(request.user)
+        Dataset.objects.visible_to(request.user if caller is None else caller)
         .select_related("provider", "provider__parent")
         .prefetch_related(Prefetch("fields", queryset=Field.objects.order_by("position")))
     )
@@ -63,6 +66,14 @@ def _resolve_provider(values: dict) -> dict:
             )
         values["provider"] = provider
     return values
+
+
+def _writable(request: ApiRequest, name: str) -> Dataset:
+    """The resource, if the caller writes for its provider: 404 when it may not even see
+    it, 403 when it sees it but may not change it."""
+    dataset = get_object_or_404(_base_queryset(request, request.auth), name=name)
+    require_writer(request.auth, dataset.provider_id)
+    return dataset
 
 
 @router.get("/datasets", response=DatasetPage, summary="List and search data resources")
@@ -90,45 +101,50 @@ def get_dataset(request: HttpRequest, name: str):
 
 
 @router.post(
-    "/datasets", response={201: DatasetOut, 400: ErrorOut}, auth=staff_session, summary="Register"
+    "/datasets", response={201: DatasetOut, 400: ErrorOut}, auth=catalog_writer, summary="Register"
 )
-def create_dataset(request: StaffRequest, payload: DatasetCreate):
+def create_dataset(request: ApiRequest, payload: DatasetCreate):
     values = _resolve_provider(payload.dict(exclude_unset=True))
+    provider = values.get("provider")
+    require_writer(request.auth, provider.pk if provider is not None else None)
     dataset = services.create_dataset(actor=request.auth, **values)
-    return Status(201, _base_queryset(request).get(pk=dataset.pk))
+    return Status(201, _base_queryset(request, request.auth).get(pk=dataset.pk))
 
 
 @router.patch(
-    "/datasets/{name}", response={200: DatasetOut, 400: ErrorOut, 404: ErrorOut}, auth=staff_session
+    "/datasets/{name}",
+    response={200: DatasetOut, 400: ErrorOut, 404: ErrorOut},
+    auth=catalog_writer,
 )
-def update_dataset(request: StaffRequest, name: str, payload: DatasetWrite):
-    dataset = get_object_or_404(Dataset, name=name)
-    services.update_dataset(
-        dataset, actor=request.auth, **_resolve_provider(payload.dict(exclude_unset=True))
-    )
-    return _base_queryset(request).get(pk=dataset.pk)
+def update_dataset(request: ApiRequest, name: str, payload: DatasetWrite):
+    dataset = _writable(request, name)
+    changes = _resolve_provider(payload.dict(exclude_unset=True))
+    if "provider" in changes:  # handing it to another provider: write for that one too
+        require_writer(request.auth, changes["provider"].pk)
+    services.update_dataset(dataset, actor=request.auth, **changes)
+    return _base_queryset(request, request.auth).get(pk=dataset.pk)
 
 
 @router.post(
     "/datasets/{name}/publish",
     response={200: DatasetOut, 400: ErrorOut, 404: ErrorOut},
-    auth=staff_session,
+    auth=catalog_writer,
 )
-def publish_dataset(request: StaffRequest, name: str):
-    dataset = get_object_or_404(Dataset, name=name)
+def publish_dataset(request: ApiRequest, name: str):
+    dataset = _writable(request, name)
     services.publish_dataset(dataset, actor=request.auth)
-    return _base_queryset(request).get(pk=dataset.pk)
+    return _base_queryset(request, request.auth).get(pk=dataset.pk)
 
 
 @router.post(
     "/datasets/{name}/retire",
     response={200: DatasetOut, 400: ErrorOut, 404: ErrorOut},
-    auth=staff_session,
+    auth=catalog_writer,
 )
-def retire_dataset(request: StaffRequest, name: str):
-    dataset = get_object_or_404(Dataset, name=name)
+def retire_dataset(request: ApiRequest, name: str):
+    dataset = _writable(request, name)
     services.retire_dataset(dataset, actor=request.auth)
-    return _base_queryset(request).get(pk=dataset.pk)
+    return _base_queryset(request, request.auth).get(pk=dataset.pk)
 
 
 @router.get("/organizations", response=list[OrganizationOut], tags=["organizations"])

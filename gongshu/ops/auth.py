@@ -6,8 +6,9 @@ nobody. Handlers name one of the auth callables below; ninja puts what it return
 - ``signed_in``: any session or token.
 - ``session_login``: a signed-in session only (creating tokens).
 - ``require_scope("write")``: a session, or a token whose scope is at least ``write``.
-- ``staff_session``: a staff user by session or by a write-scope token; returns the user
-  itself, which the catalog and ingest handlers use as ``request.auth``.
+- ``catalog_writer``: the same as ``require_scope("write")``, named for the catalog and
+  ingest handlers, which then ask ``require_writer`` whether the caller writes for the
+  resource's provider (its editors and org admins, platform administrators).
 
 Sessions must pass Django's CSRF check on unsafe methods; tokens need none, because a
 browser never adds an Authorization header by itself. A token is accepted only in that
@@ -17,7 +18,6 @@ header: one in the URL would end up in access logs and browser history.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -27,10 +27,8 @@ from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
 
 from gongshu.orgs import services
+from gongshu.orgs.facts import writes_for
 from gongshu.orgs.principal import CACHE_ATTR, Channel, Principal
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _URL_TOKEN_NAMES = frozenset({"token", "access_token", "api_key", "apikey", "bearer"})
@@ -43,12 +41,6 @@ class ApiRequest(HttpRequest):
     (ninja's advice, vitalik/django-ninja#405). It is never instantiated."""
 
     auth: Principal
-
-
-class StaffRequest(HttpRequest):
-    """The same for ``staff_session``, whose ``request.auth`` is the staff user."""
-
-    auth: User
 
 
 class Unauthenticated(HttpError):
@@ -161,17 +153,17 @@ class PrincipalAuth(AuthBase):
         return principal
 
 
-class StaffAuth(PrincipalAuth):
-    """The catalog's and the ingest's writers until roles decide them: a staff user."""
-
-    def __init__(self) -> None:
-        super().__init__(scope="write")
-
-    def __call__(self, request: HttpRequest) -> Any:
-        principal = principal_from_request(request)
-        if principal.is_anonymous or not principal.user.is_staff:
-            return None  # the API answers 401 with its sign-in message
-        return super().__call__(request).user
+def require_writer(principal: Principal, provider_id: int | None) -> None:
+    """403 unless ``principal`` writes for the provider (``orgs.facts.writes_for``)."""
+    if not writes_for(principal, provider_id):
+        raise HttpError(
+            403,
+            _(
+                "Only the providing organization's editors and org admins, and platform "
+                "administrators, may change its resources; ask its org admin for the "
+                "editor role."
+            ),
+        )
 
 
 def require_scope(scope: str) -> PrincipalAuth:
@@ -181,4 +173,4 @@ def require_scope(scope: str) -> PrincipalAuth:
 optional_principal = PrincipalAuth(anonymous=True)
 signed_in = PrincipalAuth()
 session_login = PrincipalAuth(session_only=True)
-staff_session = StaffAuth()
+catalog_writer = PrincipalAuth(scope="write")

@@ -19,16 +19,24 @@ def as_principal(caller: Any) -> Principal:
     return Principal.for_user(caller)
 
 
+def writes_for(caller: Any, provider_id: int | None) -> bool:
+    """Who may change a provider's resources (catalog entry, uploads, versions, tags):
+    its editors and org admins, and platform administrators. Django's ``is_staff`` (may
+    open the admin site) grants nothing here: least privilege, roles decide."""
+    principal = as_principal(caller)
+    if principal.is_anonymous or principal.is_auditor:
+        return False
+    if principal.is_platform_admin:
+        return True
+    return provider_id is not None and provider_id in principal.organization_ids(*EDITOR_ROLES)
+
+
 def caller_facts(caller: Any, applied_ids: frozenset[int] = frozenset()) -> channels.Caller:
     principal = as_principal(caller)
     if principal.is_anonymous:
         return channels.Caller()
-    # The superuser counts as platform admin (Principal). Staff users without a platform
-    # role write the catalog (ops.auth.staff_session) until roles decide that, so they
-    # keep the platform view they had; core data still stays with its provider.
-    platform_admin = not principal.is_auditor and (
-        principal.is_platform_admin or bool(principal.user.is_staff)
-    )
+    # The superuser counts as platform admin (Principal); ``is_staff`` alone does not.
+    platform_admin = not principal.is_auditor and principal.is_platform_admin
     kinds = principal.organization_kinds
     return channels.Caller(
         authenticated=True,

@@ -2,9 +2,9 @@
 ``is_data_authority``, or the access services' own checks (``may_review``), never from a
 rule written again here.
 
-Catalog writes in the API are still for staff users (``ops.auth.staff_session``); the
-portal lets a provider's editors and org admins manage their own organization's
-resources, as the access channels already do for drafts (``callers.EDITOR_ROLES``)."""
+The API's writes follow ``orgs.facts.writes_for``: a provider's editors and org admins,
+and platform administrators. The portal's workspace is the provider's own (its editors
+and org admins); ``is_staff`` grants neither."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from ninja.errors import HttpError
 from gongshu import gate
 from gongshu.catalog.models import Dataset, Field
 from gongshu.ops.auth import ApiRequest, signed_in
+from gongshu.orgs.facts import writes_for
 from gongshu.orgs.principal import Principal
 from gongshu.privacy import services
 from gongshu.privacy.models import ClassificationDecision
@@ -26,11 +27,7 @@ router = Router(tags=["privacy"], auth=signed_in)
 
 def _dataset(principal: Principal, name: str) -> Dataset:
     dataset = get_object_or_404(Dataset, name=name)
-    if not (
-        principal.user.is_staff
-        or principal.is_platform_admin
-        or principal.has_role(dataset.provider, "editor", "org_admin")
-    ):
+    if not writes_for(principal, dataset.provider_id):
         # Whether a resource holds personal data is itself not for everyone to know.
         raise HttpError(403, _("Only the provider's editors and the data authority may do this."))
     return dataset

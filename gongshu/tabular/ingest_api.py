@@ -36,12 +36,13 @@ from gongshu.engine import limits
 from gongshu.engine.duck import Engine, QueryTimeout
 from gongshu.ops.auth import (
     ApiRequest,
-    StaffRequest,
+    catalog_writer,
     principal_from_request,
     require_scope,
-    staff_session,
+    require_writer,
 )
 from gongshu.ops.errors import ErrorOut
+from gongshu.orgs.facts import writes_for
 from gongshu.orgs.principal import Principal
 from gongshu.tabular import query, services
 from gongshu.tabular.ingest import profile
@@ -186,10 +187,10 @@ def _version_out(version: Version, source: gate.Source | None) -> dict:
     }
 
 
-def _manages(principal: Principal) -> bool:
-    """Who may see version metadata the gate does not let them read: the resource's
-    writers (staff, as ``staff_session`` decides for uploads and make-current)."""
-    return not principal.is_anonymous and bool(principal.user.is_staff)
+def _manages(principal: Principal, dataset: Dataset) -> bool:
+    """Who may see version metadata the gate does not let them read: those who write for
+    the resource's provider (``orgs.facts.writes_for``), as for uploads and make-current."""
+    return writes_for(principal, dataset.provider_id)
 
 
 def _answer(principal: Principal, version: Version) -> dict:
@@ -204,7 +205,7 @@ def _answer(principal: Principal, version: Version) -> dict:
             lease.sent(rows=0, bytes=size)
         return out
     except gate.Denied as denied:
-        if _manages(principal):
+        if _manages(principal, version.dataset):
             return _version_out(version, None)
         if denied.decision.hide_existence:
             raise Http404 from None
@@ -275,25 +276,35 @@ def _size(size: int) -> str:
     return f"{size} B"
 
 
+def _writable(principal: Principal, name: str) -> Dataset:
+    """The resource, if ``principal`` writes for its provider: 404 when it may not even
+    see it, 403 when it sees it but may not change it."""
+    dataset = get_object_or_404(Dataset, name=name)
+    if not (gate.visible(principal, dataset) or writes_for(principal, dataset.provider_id)):
+        raise Http404
+    require_writer(principal, dataset.provider_id)
+    return dataset
+
+
 @router.post(
     "/datasets/{name}/uploads",
     response={202: IngestAccepted, 400: ErrorOut, 404: ErrorOut, 413: ErrorOut},
-    auth=staff_session,
+    auth=catalog_writer,
     summary="Upload a file to become the resource's next version",
 )
 @decorate_view(_size_limited)
 def upload(
-    request: StaffRequest,
+    request: ApiRequest,
     name: str,
     file: UploadedFile = File(...),  # noqa: B008
     table_schema: str | None = Form(None, alias="schema"),
     sha256: str | None = Form(None),
 ):
-    dataset = get_object_or_404(Dataset, name=name)
+    dataset = _writable(request.auth, name)
     ingest = services.start_ingest(
         dataset,
         upload=file,
-        user=request.auth,
+        user=request.auth.user,
         schema=services.declared_schema_from(table_schema),
         expected_sha256=sha256,
     )
@@ -317,11 +328,12 @@ def ingest_detail(request: ApiRequest, uid: UUID):
 @router.post(
     "/ingests/{uid}/retry",
     response={202: IngestAccepted, 400: ErrorOut, 404: ErrorOut},
-    auth=staff_session,
+    auth=catalog_writer,
     summary="Run a failed ingest, or one whose worker died, again",
 )
-def ingest_retry(request: StaffRequest, uid: UUID):
+def ingest_retry(request: ApiRequest, uid: UUID):
     ingest = get_object_or_404(Ingest.objects.visible_to(request.auth), uid=uid)
+    require_writer(request.auth, ingest.dataset.provider_id)
     ingest = services.enqueue_ingest(services.retry_ingest(ingest))
     return Status(202, _accepted(request, ingest))
 
@@ -334,7 +346,7 @@ def ingest_retry(request: StaffRequest, uid: UUID):
 def list_versions(request: HttpRequest, name: str):
     dataset = get_object_or_404(Dataset, name=name)
     principal = principal_from_request(request)
-    if not (gate.visible(principal, dataset) or _manages(principal)):
+    if not (gate.visible(principal, dataset) or _manages(principal, dataset)):
         raise Http404  # asked of the gate also when there is no version to read yet
     # Metadata only: a profile is data, read under a lease (and counted as a call) on
     # GET .../versions/{number}; a list would cost one lease per version.
@@ -355,12 +367,12 @@ def version_detail(request: HttpRequest, name: str, number: int):
 @router.post(
     "/datasets/{name}/versions/{number}/make-current",
     response={200: VersionOut, 404: ErrorOut},
-    auth=staff_session,
+    auth=catalog_writer,
     summary="Make an earlier (or later) version the current one",
 )
-def version_make_current(request: HttpRequest, name: str, number: int):
-    dataset = get_object_or_404(Dataset, name=name)
+def version_make_current(request: ApiRequest, name: str, number: int):
+    dataset = _writable(request.auth, name)
     version = get_object_or_404(Version, dataset=dataset, number=number)
-    principal = principal_from_request(request)
+    principal = request.auth
     version = services.make_current(version, actor=principal)
     return _answer(principal, version)

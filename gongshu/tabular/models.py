@@ -87,13 +87,13 @@ PHASE_LABELS = {
 class IngestQuerySet(models.QuerySet):
     def visible_to(self, caller: Any) -> IngestQuerySet:
         """Ingests ``caller`` (a Principal or a user) may follow: those of resources its
-        organizations provide, where it is an editor or org admin; every one for platform
-        admins and for staff users, who upload to any resource (``ops.auth.staff_session``)
-        and keep the platform view ``orgs.facts.caller_facts`` gives them. Auditors none."""
+        organizations provide, where it is an editor or org admin (as
+        ``orgs.facts.writes_for`` decides who uploads); every one for platform admins.
+        Auditors none."""
         principal = as_principal(caller)
         if principal.is_anonymous or principal.is_auditor:
             return self.none()
-        if principal.is_platform_admin or principal.user.is_staff:
+        if principal.is_platform_admin:
             return self.all()
         return self.filter(
             dataset__provider_id__in=sorted(principal.organization_ids(*EDITOR_ROLES))

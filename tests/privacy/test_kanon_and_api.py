@@ -41,7 +41,9 @@ def test_it_counts_groups_and_rows_at_risk(tmp_path):
     assert banded.satisfied and banded.smallest_group == 3
 
 
-def test_the_api_shows_tags_takes_overrides_and_decisions(staff_client, make_dataset, client):
+def test_the_api_shows_tags_takes_overrides_and_decisions(
+    staff_client, make_dataset, client, login, department_clerk
+):
     dataset = make_dataset(name="people", domain="population", opening_attribute="conditional",
                            sharing_attribute="conditional")  # fmt: skip
     version = make_version(
@@ -75,11 +77,11 @@ def test_the_api_shows_tags_takes_overrides_and_decisions(staff_client, make_dat
     )
     assert decided.json()["current"] == {"level": "general", "general_sublevel": 3}
     assert ClassificationDecision.objects.get().suggestion["general_sublevel"] == 3
-    important = staff_client.post(
+    important = login(department_clerk).post(
         "/api/v1/datasets/people/classification", {"level": "important"},
         content_type="application/json",
     )  # fmt: skip
-    assert important.status_code == 400  # only the data authority
+    assert important.status_code == 400  # the provider's editor: only the data authority
     k = staff_client.post(
         "/api/v1/datasets/people/privacy/k-anonymity",
         {"quasi_identifiers": ["手机号"], "k": 2},
