@@ -126,7 +126,9 @@ def test_filters_sort_and_facets_live_in_the_url_and_the_view_downloads(traffic,
     wanted = {"filter": ["district:eq:Xuhui", "speed:ge:20"], "sort": "-speed", "facet": "peak"}
     page = client.get(url, wanted).content.decode()
     assert 'aria-sort="descending"' in page
-    assert "district:eq:Xuhui" in page and "speed:ge:20" in page  # both filters, removable
+    chips = page.split('<ul class="chips"')[1].split("</ul>")[0]
+    assert "district = Xuhui" in chips and "speed &gt;= 20" in chips  # both, as people read them
+    assert chips.count("✕") == 2  # each removable
     api = client.get(f"/api/v1/datasets/{traffic.name}/rows", {**wanted, "limit": 100}).json()
     assert f"of {api['total']} rows" in page
     # A facet's value narrows the view further, keeping its other filters and sort.

@@ -33,6 +33,7 @@ from gongshu.catalog.vocabulary import (
     UpdateFrequency,
 )
 from gongshu.orgs.models import Organization
+from gongshu.policy import filters
 from gongshu.portal import actions, reading, stats, svg
 from gongshu.portal.templatetags.portal import cell
 from gongshu.portal.views.common import principal, whole_number
@@ -304,6 +305,13 @@ def _choose_agreement(request: HttpRequest, dataset: Dataset) -> HttpResponse:
     return redirect(reverse("portal:dataset", args=[dataset.name]) + "#preview")
 
 
+def _shown_filter(flt: str) -> str:
+    """``district:eq:静安区`` as a person reads it: ``district = 静安区``."""
+    field, op, value = [*flt.split(":", 2), "", ""][:3]
+    symbol = filters.COMPARISONS.get(op)
+    return f"{field} {symbol} {value}" if symbol else flt
+
+
 def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
     dataset = get_object_or_404(_visible(request), name=name)
     if request.method == "POST":
@@ -364,7 +372,10 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
             "denied": denied,
             "wanted": wanted,
             "active_filters": [
-                (flt, _with(request, filter=[f for f in wanted["filters"] if f != flt]))
+                (
+                    _shown_filter(flt),
+                    _with(request, filter=[f for f in wanted["filters"] if f != flt]),
+                )
                 for flt in wanted["filters"]
             ],
             "sort_links": _sort_links(request, page, wanted["sort"]),
