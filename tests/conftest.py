@@ -10,6 +10,9 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from gongshu.catalog import services as catalog
+from gongshu.demo import access as demo_access
+from gongshu.demo import billing as demo_billing
+from gongshu.demo import loader as demo_loader
 from gongshu.orgs import services as orgs
 from gongshu.orgs.principal import Principal
 from tests.personas import *  # noqa: F403 (the persona fixtures)
@@ -86,3 +89,15 @@ def make_token():
         return orgs.create_token(Principal.for_user(user), **values)[1]
 
     return make
+
+
+@pytest.fixture
+def demo(db, settings, tmp_path):
+    """The demo's catalog, users, applications and agreements (no data files: the
+    README tour's pages, fast)."""
+    settings.VAR_DIR = tmp_path
+    loaded = demo_loader.load(lambda _: None, with_data=False)
+    demo_billing.plans(lambda _: None)
+    logins = demo_access.load(lambda _: None)["logins"]
+    demo_billing.load(lambda _: None)
+    return {"datasets": loaded["datasets"], "logins": {login["username"] for login in logins}}

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 
 from gongshu.access.models import Agreement, Application
 from gongshu.catalog.models import Dataset
-from gongshu.demo import access, billing, loader
+from gongshu.demo import access, loader
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -32,16 +32,6 @@ def suggested_searches() -> list[str]:
     found = re.search(r"search the catalog \(([^)]*)\)", tour())
     assert found, "the tour no longer suggests searches: update this test with it"
     return quoted(found.group(1))
-
-
-@pytest.fixture
-def demo(db, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    loaded = loader.load(lambda _: None, with_data=False)
-    billing.plans(lambda _: None)
-    logins = access.load(lambda _: None)["logins"]
-    billing.load(lambda _: None)
-    return {"datasets": loaded["datasets"], "logins": {login["username"] for login in logins}}
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tests.portal.browser.conftest import PASSWORD
-from tests.test_readme_tour import ENGLISH_CHROME, RAW_CODES, TOUR_PAGES, demo  # noqa: F401
+from tests.test_readme_tour import ENGLISH_CHROME, RAW_CODES, TOUR_PAGES
 
 pytestmark = pytest.mark.browser
 
