@@ -1,0 +1,136 @@
+"""Exports: a form version back to an XLSForm workbook, and a campaign's answers as CSV
+or XLSX, streamed in constant memory (the export that times out at 132,229 submissions is
+what this must not be: rows are read in chunks by an iterator, CSV is yielded line by
+line, and the XLSX is written by xlsxwriter in ``constant_memory`` mode to a temporary
+file that is then streamed and removed).
+
+Cells that begin like a formula are defused (``policy.formulas``) in both formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import xlsxwriter
+
+from gongshu.policy.formulas import defused_text as defuse
+from gongshu.survey import xlsform
+from gongshu.survey.models import Campaign, FormVersion, Question, Submission
+
+SHEETS = ("survey", "choices", "settings")
+CHUNK = 2000
+
+
+def _columns(header: Any, rows: list[dict[str, Any]]) -> list[str]:
+    columns: list[str] = []
+    for entry in header or []:
+        for key in entry if isinstance(entry, dict) else [entry]:
+            if key and key not in columns:
+                columns.append(key)
+    for row in rows:
+        for key in row:
+            if key and key not in columns:
+                columns.append(key)
+    return columns
+
+
+def form_xlsx(version: FormVersion) -> bytes:
+    """The version as an .xlsx XLSForm, the sheets and columns as they were imported."""
+    workbook_data = xlsform.read(bytes(version.source))
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
+    for sheet_name in SHEETS:
+        rows = getattr(workbook_data, sheet_name, None) or []
+        header = getattr(workbook_data, f"{sheet_name}_header", None)
+        if not rows:
+            continue
+        sheet = book.add_worksheet(sheet_name)
+        columns = _columns(header, rows)
+        sheet.write_row(0, 0, columns)
+        for r, row in enumerate(rows, start=1):
+            sheet.write_row(r, 0, [row.get(c) or "" for c in columns])
+    book.close()
+    return out.getvalue()
+
+
+def answer_columns(campaign: Campaign) -> list[str]:
+    return list(
+        Question.objects.filter(version=campaign.form_version, repeat="")
+        .exclude(kind="note")
+        .order_by("position")
+        .values_list("name", flat=True)
+    )
+
+
+HEAD = ["organization", "region", "sector", "category", "state", "revision"]
+
+
+def answer_rows(campaign: Campaign, states: Iterable[str]) -> Iterator[list[Any]]:
+    """The header, then one row per submission; repeats are counted, not spread."""
+    columns = answer_columns(campaign)
+    yield HEAD + columns
+    found = (
+        Submission.objects.filter(assignment__campaign=campaign, state__in=list(states))
+        .order_by("assignment__organization__code")
+        .values_list(
+            "assignment__organization__code",
+            "assignment__organization__region",
+            "assignment__sector",
+            "assignment__category__code",
+            "state",
+            "revision",
+            "answers",
+        )
+        .iterator(chunk_size=CHUNK)
+    )
+    for *head, answers in found:
+        values = []
+        for name in columns:
+            value = answers.get(name, "")
+            values.append(" ".join(value) if isinstance(value, list) else value)
+        yield [*head, *values]
+
+
+class _Line:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> None:
+        self.text = text
+
+
+def csv_lines(rows: Iterable[list[Any]]) -> Iterator[str]:
+    buffer = _Line()
+    writer = csv.writer(buffer)
+    yield "\ufeff"  # so Excel reads the Chinese as UTF-8
+    for row in rows:
+        writer.writerow([defuse(v) if isinstance(v, str) else v for v in row])
+        yield buffer.text
+
+
+def xlsx_file(rows: Iterable[list[Any]]) -> str:
+    """The rows as an .xlsx in a temporary file (constant memory); the caller streams and
+    removes it."""
+    handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="survey-")
+    os.close(handle)
+    book = xlsxwriter.Workbook(
+        path, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    sheet = book.add_worksheet("answers")
+    for r, row in enumerate(rows):
+        sheet.write_row(r, 0, [defuse(v) if isinstance(v, str) else v for v in row])
+    book.close()
+    return path
+
+
+def stream_file(path: str, chunk: int = 1 << 16) -> Iterator[bytes]:
+    try:
+        with open(path, "rb") as handle:
+            while block := handle.read(chunk):
+                yield block
+    finally:
+        os.unlink(path)

@@ -1,0 +1,95 @@
+"""Reminders before the deadline and the overdue notice: an in-app notification (the
+access app's ``Notification``) to the respondent organization's editors and
+administrators, and the same text by e-mail after the transaction commits.
+
+A reminder goes out once a day at most per assignment (``reminded_on``), from
+``reminder_working_days`` working days before the deadline; after the deadline the
+assignment is overdue and the reminder says so."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from gongshu.access.models import Notification
+from gongshu.policy import workdays
+from gongshu.survey.models import Assignment, Campaign, CampaignStatus
+from gongshu.survey.services import EDITABLE, EDITORS, today_in_china
+
+KIND_DUE = "survey.due"
+KIND_OVERDUE = "survey.overdue"
+
+
+def due_soon(assignment: Assignment, today: dt.date) -> bool:
+    days = assignment.campaign.reminder_working_days
+    return assignment.due_on >= today and workdays.between(today, assignment.due_on) <= days
+
+
+def _words(assignment: Assignment, overdue: bool) -> tuple[str, str]:
+    values = {"year": assignment.campaign.year, "day": assignment.due_on.isoformat()}
+    if overdue:
+        return (
+            _("The %(year)s data resource survey is overdue") % values,
+            _(
+                "Your organization's answers were due on %(day)s. Submit them now, or ask "
+                "the data authority to extend your deadline."
+            )
+            % values,
+        )
+    return (
+        _("The %(year)s data resource survey is due on %(day)s") % values,
+        _("Your organization's answers are due on %(day)s. Submit them before then.") % values,
+    )
+
+
+@transaction.atomic
+def remind(campaign: Campaign, today: dt.date | None = None) -> list[Assignment]:
+    """Notify every assignment due soon or overdue that has not been reminded today."""
+    today = today or today_in_china()
+    if campaign.status != CampaignStatus.OPEN:
+        return []
+    reminded = []
+    messages = []
+    people = get_user_model().objects
+    pending = Assignment.objects.filter(
+        campaign=campaign, submission__state__in=EDITABLE
+    ).select_related("campaign", "organization")
+    for assignment in pending:
+        overdue = assignment.due_on < today
+        if assignment.reminded_on == today or not (overdue or due_soon(assignment, today)):
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            subject, body = _words(assignment, overdue)
+        recipients = list(
+            people.filter(
+                memberships__organization=assignment.organization,
+                memberships__role__in=EDITORS,
+            ).distinct()
+        )
+        Notification.objects.bulk_create(
+            Notification(
+                recipient=user,
+                subject=subject[:200],
+                body=body,
+                kind=KIND_OVERDUE if overdue else KIND_DUE,
+                params={"year": campaign.year, "day": assignment.due_on.isoformat()},
+            )
+            for user in recipients
+        )
+        messages += [
+            (subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+            for user in recipients
+            if user.email
+        ]
+        assignment.reminded_on = today
+        assignment.save(update_fields=["reminded_on"])
+        reminded.append(assignment)
+    if messages:
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
+    return reminded

@@ -1,0 +1,65 @@
+"""The respondent's survey form in a real Chromium, in English and in 中文: the browser
+checks a cross-field rule with the trees the server parsed (the same message the server
+gives), shows a question only when its relevant holds, marks the platform's values, and
+the draft it saves is checked again by the server."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlparse
+
+import pytest
+from django.test import Client
+
+from gongshu.orgs.principal import Principal
+from gongshu.survey import services
+from gongshu.survey.models import Submission
+from tests.personas import make_member, make_person, make_transport_bureau
+from tests.portal.browser.conftest import INSTALL
+from tests.survey.forms import default_form
+
+pytest.importorskip("playwright.sync_api", reason=INSTALL)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WORDS = {
+    "en": ("Data stored cannot exceed the storage space.", "From the platform", "Save the draft"),
+    "zh-CN": ("数据存储量不能超过存储空间。", "来自平台", "保存草稿"),
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_the_form_checks_in_the_browser_as_the_server_does(new_page, live_server, locale):
+    authority = make_person("authority-walk", is_superuser=True)
+    clerk = make_member("clerk-walk", make_transport_bureau(), "editor")
+    admin = Principal.for_user(authority)
+    version = services.import_form(admin, default_form())
+    today = services.today_in_china()
+    campaign = services.create_campaign(
+        admin, year=2026, form_version=version, reference_date=dt.date(2025, 12, 31),
+        opens_on=today - dt.timedelta(days=1), working_days=10,
+    )  # fmt: skip
+    services.set_status(admin, campaign, "open")
+    submission = services.assign(admin, campaign, clerk.memberships.get().organization,
+                                 sector="S").submission  # fmt: skip
+    session = Client()
+    session.force_login(clerk)
+    page = new_page(locale=locale)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": session.cookies["sessionid"].value,
+          "domain": urlparse(live_server.url).hostname, "path": "/"}]
+    )  # fmt: skip
+    broken, platform, save = WORDS[locale]
+    page.goto(f"/survey/answers/{submission.pk}/")
+    assert platform in page.content()
+    page.locator('[name="q:storage_space"]').fill("100")
+    page.locator('[name="q:data_stored"]').fill("200")
+    page.wait_for_selector(f"text={broken}")
+    # A question shown only when its relevant holds.
+    exchange = page.locator("#f-exchange_name")
+    assert exchange.is_hidden()
+    page.locator('[name="q:traded_on_exchange"]').select_option("yes")
+    assert exchange.is_visible()
+    page.get_by_role("button", name=save).click()
+    page.wait_for_selector(f".field-error >> text={broken}")  # the server says it too
+    assert Submission.objects.get(pk=submission.pk).answers["data_stored"] == "200"
