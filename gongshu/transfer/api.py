@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Status
@@ -15,7 +16,7 @@ from gongshu.ops.auth import ApiRequest, optional_principal, require_scope, sign
 from gongshu.ops.errors import ErrorOut
 from gongshu.orgs.models import Organization
 from gongshu.orgs.principal import Principal
-from gongshu.transfer import counting, rules, services
+from gongshu.transfer import counting, reports, rules, services
 from gongshu.transfer.models import Approval, Declaration, ValidityRule
 from gongshu.transfer.schemas import (
     ApprovalIn,
@@ -209,3 +210,31 @@ def record_approval(request: ApiRequest, declaration_id: int, payload: ApprovalI
     declaration = get_object_or_404(_visible(request.auth), pk=declaration_id)
     approval = services.record_approval(request.auth, declaration, **payload.dict())
     return Status(201, _approval_out(approval))
+
+
+@router.get(
+    "/transfer/declarations/{declaration_id}/reports/{report}.docx",
+    response={200: None, **ERRORS},
+    auth=signed_in,
+    summary="The self-assessment or PIPIA report, pre-filled from the declaration (DOCX)",
+)
+def report(request: ApiRequest, declaration_id: int, report: str, language: str = "zh-hans"):
+    """``report`` is ``self-assessment`` (数据出境风险自评估报告) or ``pipia``
+    (个人信息保护影响评估报告); ``language`` ``zh-hans`` (default) or ``en`` (English
+    headings). Sections the processor must write are marked as such."""
+    if report not in reports.REPORTS:
+        raise ValidationError(
+            {"report": [_("Use %(all)s.") % {"all": " or ".join(reports.REPORTS)}]}
+        )
+    if language not in reports.LANGUAGES:
+        raise ValidationError(
+            {"language": [_("Use %(all)s.") % {"all": " or ".join(reports.LANGUAGES)}]}
+        )
+    declaration = get_object_or_404(_visible(request.auth), pk=declaration_id)
+    response = HttpResponse(
+        reports.render(declaration, report, language), content_type=reports.DOCX
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{reports.filename(declaration, report, language)}"'
+    )
+    return response

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from gongshu import gate
 from gongshu.catalog.vocabulary import Sensitivity
+from gongshu.engine import limits
 from gongshu.engine.duck import Engine
-from gongshu.policy.masks import hmac_sql
 from gongshu.policy.sql import ident, string_literal
 from gongshu.transfer import hashsets, services
 from gongshu.transfer.models import Declaration, DeclaredResource
@@ -31,6 +31,9 @@ from gongshu.transfer.models import Declaration, DeclaredResource
 # Identifier detectors (privacy/detectors.py), strongest first: one value, one person.
 IDENTIFIERS = ("resident_id", "passport", "phone", "email", "bank_card", "licence_plate")
 ONE_TO_ONE = ("hash", "pseudonym")
+# The count's own memory: grouping ten million 16-byte hashes holds about 600 MB of hash
+# table; under the query default (512 MB) it spills to disk, which costs ~1 s more.
+COUNT_MEMORY_LIMIT = "1GB"
 
 
 def _identifier(resource: DeclaredResource, source: gate.Source) -> tuple[str, str] | None:
@@ -52,11 +55,17 @@ def _identifier(resource: DeclaredResource, source: gate.Source) -> tuple[str, s
 
 
 def person_key(value: str, key: bytes) -> str:
-    """The first 128 bits of the HMAC as 16 bytes: as exact as the whole digest for any
-    count of people (a collision among 10^9 people has odds below 10^-20), and grouped
-    and stored as a short BLOB rather than 64 characters of hex. (Not a UHUGEINT: Parquet
-    has no such type and DuckDB would write it as a DOUBLE, merging people.)"""
-    return f"unhex(left({hmac_sql(value, key)}, 32))"
+    """The first 128 bits of SHA-256(key ‖ value) as 16 bytes, the key being the 32-byte
+    transfer key (hashsets.key). One SHA-256 compression per identifier up to 23 bytes,
+    where HMAC needs four: the HMAC was two thirds of a 10-million-row count
+    (docs/benchmarks.md). Keyed all the same: without the key no one can compute a
+    person's hash (nor test a phone number against the set), and the secret-prefix
+    weakness HMAC exists for, length extension, needs the whole digest, of which only
+    half is ever kept. 128 bits keep the union exact for any count of people that matters
+    (a collision among 10^9 people has odds below 10^-20) and group as a short BLOB.
+    (Not a UHUGEINT: Parquet has no such type and DuckDB would write it as a DOUBLE,
+    merging people.) A change of this is a change of ``hashsets.SCHEME``."""
+    return f"unhex(left(sha256(unhex('{key.hex()}') || encode({value})), 32))"
 
 
 def _people_sql(
@@ -134,7 +143,14 @@ def count(caller: Any, declaration: Declaration, *, now: dt.datetime | None = No
                 parts.append((sql, params))
                 identifiers[resource.dataset.name] = column
             lease.sent(rows=0, bytes=0)  # a count leaves the platform, no row does
-        with Engine(sources, writable=True) as engine:
+        # All the cores the platform gives a query (the grouping of millions of hashes
+        # is the count's other half); the memory of an export, so it spills less.
+        with Engine(
+            sources,
+            writable=True,
+            threads=limits.threads(),
+            memory_limit=COUNT_MEMORY_LIMIT,
+        ) as engine:
             work = engine.scratch / "people.parquet"
             if parts:
                 union = " UNION ALL ".join(f"({sql})" for sql, _p in parts)
@@ -162,12 +178,17 @@ def count(caller: Any, declaration: Declaration, *, now: dt.datetime | None = No
             if declaration.count_year is not None and declaration.count_year != year:
                 hashsets.remove(code, declaration.count_year, declaration.pk)
             hashsets.place(work, code, year, declaration.pk)
-    cumulative = hashsets.union_counts(code, year)
+    own_counts = (int(own[0]), int(own[1]))
+    # Alone in its year, the declaration's set is the year's union: no second grouping.
+    if hashsets.alone(code, year, declaration.pk):
+        cumulative = own_counts
+    else:
+        cumulative = hashsets.union_counts(code, year)
     return services.record_count(
         caller,
         declaration,
         year=year,
-        own=(int(own[0]), int(own[1])),
+        own=own_counts,
         cumulative=cumulative,
         identifiers=identifiers,
     )

@@ -17,12 +17,37 @@ import shutil
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from gongshu.engine import storage
 from gongshu.engine.duck import Engine
 from gongshu.policy.sql import string_literal
 
+# How a person's hash is made (counting.person_key) and so which sets can be unioned:
+# part of every set's file name. "k1" is the first 128 bits of SHA-256(key ‖ value).
+SCHEME = "k1"
+
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+
+
+class StaleSets(ValidationError):
+    """The year holds sets hashed under an earlier scheme: their declarations must be
+    counted again before the year can be."""
+
+    def __init__(self, declarations: list[str]) -> None:
+        self.declarations = declarations
+        super().__init__(
+            {
+                "declarations": [
+                    _(
+                        "Declarations %(ids)s were counted under an earlier hashing scheme; "
+                        "count them again (POST …/declarations/{id}/count) first."
+                    )
+                    % {"ids": ", ".join(declarations)}
+                ]
+            }
+        )
 
 
 def key() -> bytes:
@@ -38,27 +63,55 @@ def year_dir(code: str, year: int) -> Path:
 
 
 def path_of(code: str, year: int, declaration_id: int) -> Path:
-    return year_dir(code, year) / f"{int(declaration_id)}.parquet"
+    return year_dir(code, year) / f"{int(declaration_id)}.{SCHEME}.parquet"
 
 
 def files(code: str, year: int) -> list[Path]:
     folder = year_dir(code, year)
-    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    stale = sorted(
+        p.name.split(".")[0] for p in folder.glob("*.parquet") if p.suffixes[:1] != [f".{SCHEME}"]
+    )
+    if stale:
+        # Sets hashed another way cannot be unioned with these (a person would count
+        # twice); leaving them out would count too few. Neither: they are counted again.
+        raise StaleSets(stale)
+    return sorted(folder.glob(f"*.{SCHEME}.parquet"))
+
+
+def alone(code: str, year: int, declaration_id: int) -> bool:
+    """Whether the declaration's set is the only one of its processor's year."""
+    return files(code, year) == [path_of(code, year, declaration_id)]
 
 
 def place(work_file: Path, code: str, year: int, declaration_id: int) -> Path:
-    """Move a written set into place: copied beside its target (scratch may be on another
-    filesystem), then renamed, so a reader sees the old set or the new, never half."""
+    """Move a written set into place by renaming it (scratch is under DATA_DIR too), or
+    where scratch is on another filesystem by copying it beside its target and renaming
+    the copy; either way a reader sees the old set or the new, never half."""
     target = path_of(code, year, declaration_id)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staged = target.with_suffix(".partial")
-    shutil.copyfile(work_file, staged)
-    staged.replace(target)
+    try:
+        work_file.replace(target)
+    except OSError:
+        staged = target.with_suffix(".partial")
+        shutil.copyfile(work_file, staged)
+        staged.replace(target)
+    _remove_other_schemes(code, year, declaration_id)
     return target
+
+
+def _remove_other_schemes(code: str, year: int, declaration_id: int) -> None:
+    current = path_of(code, year, declaration_id)
+    for path in year_dir(code, year).glob(f"{int(declaration_id)}.*parquet"):
+        if path != current:
+            path.unlink(missing_ok=True)
 
 
 def remove(code: str, year: int, declaration_id: int) -> None:
     path_of(code, year, declaration_id).unlink(missing_ok=True)
+    if year_dir(code, year).is_dir():
+        _remove_other_schemes(code, year, declaration_id)
 
 
 def union_sql(paths: list[Path]) -> str:
@@ -72,7 +125,7 @@ def union_sql(paths: list[Path]) -> str:
 
 def union_counts(code: str, year: int, *, without: int | None = None) -> tuple[int, int]:
     """Distinct people (non-sensitive, sensitive) in the processor's sets of ``year``."""
-    paths = [p for p in files(code, year) if without is None or p.stem != str(without)]
+    paths = [p for p in files(code, year) if without is None or p != path_of(code, year, without)]
     if not paths:
         return 0, 0
     with Engine(paths) as engine:

@@ -236,6 +236,33 @@ class Approval(models.Model):
         return f"{self.get_kind_display()} {self.reference}"
 
 
+class Milestone(models.TextChoices):
+    RENEWAL_OPEN = "renewal_open", _("Renewal window opens")
+    EXPIRING = "expiring", _("Expiry approaching")
+
+
+class Reminder(models.Model):
+    """A reminder sent for an approval (reminders.py): each milestone once, whatever how
+    often the command runs (the constraint, not a check, makes it once)."""
+
+    approval = models.ForeignKey(Approval, on_delete=models.CASCADE, related_name="reminders")
+    milestone = models.CharField(_("milestone"), max_length=24, choices=Milestone.choices)
+    due_on = models.DateField(_("due on"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+
+    class Meta:
+        verbose_name = _("transfer reminder")
+        verbose_name_plural = _("transfer reminders")
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["approval", "milestone"], name="transfer_reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.approval} {self.milestone}"
+
+
 class FtzList(models.Model):
     """One version of a free-trade zone's negative list (art. 6): data on it takes the
     ordinary paths, data outside it is exempt for processors registered in the zone.

@@ -303,6 +303,17 @@ def splitting_rule() -> dict[str, str]:
     }
 
 
+def _outcome_with(
+    declaration: Declaration, own: tuple[int, int], cumulative: tuple[int, int]
+) -> tuple[rules.Evaluation, list[dict[str, str]], bool]:
+    """The outcome of the declaration at the year-to-date count, the rules that fired,
+    and whether it is a split: the declaration alone would have come out lower."""
+    alone = rules.evaluate(facts_of(declaration, *own))
+    together = rules.evaluate(facts_of(declaration, *cumulative))
+    split = SEVERITY.get(Outcome(together.outcome), -1) > SEVERITY.get(Outcome(alone.outcome), -1)
+    return together, list(together.rules) + ([splitting_rule()] if split else []), split
+
+
 @transaction.atomic
 def record_count(
     caller: Any,
@@ -315,12 +326,10 @@ def record_count(
 ) -> Declaration:
     """Store a count (``counting.count`` made it) and the outcome that follows from the
     processor's year-to-date count, flagging a split when the declaration alone would
-    have come out lower (anti-splitting)."""
-    alone = rules.evaluate(facts_of(declaration, *own))
-    together = rules.evaluate(facts_of(declaration, *cumulative))
+    have come out lower (anti-splitting); the processor's other declarations counted this
+    year follow the new year-to-date count too (``follow_the_year``)."""
+    together, fired, split = _outcome_with(declaration, own, cumulative)
     zone = ftz.match(declaration, today_in_china())
-    split = SEVERITY.get(Outcome(together.outcome), -1) > SEVERITY.get(Outcome(alone.outcome), -1)
-    fired = list(together.rules) + ([splitting_rule()] if split else [])
     declaration.counted_at = timezone.now()
     declaration.count_year = year
     declaration.own_non_sensitive, declaration.own_sensitive = own
@@ -347,7 +356,53 @@ def record_count(
             "ftz": ftz.matched_out(zone) if zone else None,
         },
     )
+    follow_the_year(caller, declaration, year=year, cumulative=cumulative)
     return declaration
+
+
+def follow_the_year(
+    caller: Any, counted: Declaration, *, year: int, cumulative: tuple[int, int]
+) -> list[Declaration]:
+    """The processor's other declarations counted in ``year`` take the new year-to-date
+    count and the outcome it gives them: a sequence that crosses a threshold together
+    crosses it for every one of its declarations, so an earlier, exempt one no longer
+    passes the gate alone. Each change is audited (``transfer.outcome_followed``)."""
+    changed = []
+    others = (
+        Declaration.objects.select_for_update()
+        .filter(processor_id=counted.processor_id, count_year=year)
+        .exclude(pk=counted.pk)
+        .exclude(counted_at=None)
+    )
+    for other in others:
+        own = (other.own_non_sensitive or 0, other.own_sensitive or 0)
+        together, fired, split = _outcome_with(other, own, cumulative)
+        before = (other.outcome, other.year_non_sensitive, other.year_sensitive)
+        if before == (together.outcome, *cumulative) and other.split_flag == split:
+            continue
+        other.year_non_sensitive, other.year_sensitive = cumulative
+        other.outcome, other.rules, other.split_flag = together.outcome, fired, split
+        other.save(
+            update_fields=[
+                "year_non_sensitive", "year_sensitive", "outcome", "rules", "split_flag",
+                "updated_at",
+            ]
+        )  # fmt: skip
+        audit.record(
+            as_principal(caller),
+            "transfer.outcome_followed",
+            resource=f"declaration:{other.pk}",
+            organization=other.processor,
+            details={
+                "by": counted.pk,
+                "year": year,
+                "year_to_date": list(cumulative),
+                "outcome": [before[0], together.outcome],
+                "split": split,
+            },
+        )
+        changed.append(other)
+    return changed
 
 
 # --- approvals and their validity ---------------------------------------------------------

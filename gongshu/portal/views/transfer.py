@@ -12,17 +12,18 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongshu.catalog.models import Dataset
+from gongshu.catalog.vocabulary import Level, Sensitivity
 from gongshu.orgs.models import Organization
 from gongshu.orgs.principal import Principal
 from gongshu.portal import permissions
 from gongshu.portal.views.common import errors_into, guarded, principal
-from gongshu.transfer import counting, ftz, services
+from gongshu.transfer import counting, ftz, reminders, reports, services
 from gongshu.transfer.models import Declaration, Exemption, Rule
 
 
@@ -83,8 +84,14 @@ class DeclarationForm(forms.Form):
         chosen = resources.queryset.filter(name__in=names).prefetch_related("fields")
         field_choices = self.fields["send_fields"]
         assert isinstance(field_choices, forms.MultipleChoiceField)
+        # Each field with its tag and its resource's level, which decide the outcome.
         field_choices.choices = [
-            (f"{d.name}:{f.name}", f"{d.name} · {f.name}" + (f" ({f.title})" if f.title else ""))
+            (
+                f"{d.name}:{f.name}",
+                f"{d.name} · {f.name}"
+                + (f" ({f.title})" if f.title else "")
+                + f" — {Sensitivity(f.sensitivity).label}, {Level(d.level).label}",
+            )
             for d in chosen
             for f in d.fields.all()
         ]
@@ -173,6 +180,7 @@ def declaration(request: HttpRequest, pk: int) -> HttpResponse:
             "approvals": found.approvals.all(),
             "may_edit": services.may_edit(caller, found),
             "ftz": ftz.matched_out(zone) if zone else None,
+            "exemptions": [Exemption(e).label for e in found.exemptions if e in Exemption.values],
         },
     )
 
@@ -192,6 +200,25 @@ def count(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("portal:transfer", pk=pk)
 
 
+@guarded()
+def report(request: HttpRequest, pk: int, report: str) -> HttpResponse:
+    """The self-assessment or PIPIA report of a declaration, pre-filled, as DOCX; in
+    Chinese, or with English headings (``?language=en``)."""
+    found = get_object_or_404(
+        Declaration.objects.visible_to(principal(request)).select_related("processor"), pk=pk
+    )
+    if report not in reports.REPORTS:
+        raise Http404
+    language = request.GET.get("language", "zh-hans")
+    if language not in reports.LANGUAGES:
+        language = "zh-hans"
+    response = HttpResponse(reports.render(found, report, language), content_type=reports.DOCX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{reports.filename(found, report, language)}"'
+    )
+    return response
+
+
 @guarded(permissions.is_authority)
 def overview(request: HttpRequest) -> HttpResponse:
     every = (
@@ -203,4 +230,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     for item in every:
         approvals = list(item.approvals.all())
         rows.append({"d": item, "approval": approvals[0] if approvals else None})
-    return render(request, "portal/transfer_overview.html", {"rows": rows})
+    return render(
+        request,
+        "portal/transfer_overview.html",
+        {"rows": rows, "reminders": reminders.schedule()},
+    )
