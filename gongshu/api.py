@@ -30,15 +30,20 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from gongshu import __version__
 from gongshu.access.api import router as access_router
+from gongshu.annotation.api import router as annotation_router
 from gongshu.audit.api import router as audit_router
 from gongshu.billing.api import router as billing_router
 from gongshu.calendar_api import router as calendar_router
 from gongshu.catalog.api import router as catalog_router
 from gongshu.engine.messages import clean, cleaned, server_roots
 from gongshu.interop.ckan import envelope
+from gongshu.ledger.api import router as ledger_router
+from gongshu.operation.api import router as operation_router
 from gongshu.ops.auth import optional_principal
 from gongshu.orgs.api import router as orgs_router
 from gongshu.privacy.api import router as privacy_router
+from gongshu.registry.api import router as registry_router
+from gongshu.survey.api import router as survey_router
 from gongshu.tabular.ingest_api import router as ingest_router
 from gongshu.tabular.read_api import router as read_router
 from gongshu.transfer.api import router as transfer_router
@@ -60,6 +65,11 @@ api.add_router("/", access_router)
 api.add_router("/", billing_router)
 api.add_router("/", calendar_router)
 api.add_router("/", transfer_router)
+api.add_router("/", annotation_router)
+api.add_router("/", ledger_router)
+api.add_router("/", survey_router)
+api.add_router("/", operation_router)
+api.add_router("/", registry_router)
 
 
 def _answer(request: HttpRequest, body: dict, status: int) -> HttpResponse:
@@ -158,7 +168,7 @@ def not_found(request: HttpRequest, exc: Http404):
 def unauthenticated(request: HttpRequest, exc: AuthenticationError):
     return _answer(
         request,
-        {"detail": _("Sign in as a staff user (with a CSRF token) to change the catalog.")},
+        {"detail": _("Sign in (a session with a CSRF token, or an API token) to do this.")},
         401,
     )
 

@@ -47,6 +47,11 @@ INSTALLED_APPS = [
     "gongshu.access",
     "gongshu.billing",
     "gongshu.transfer",
+    "gongshu.survey",
+    "gongshu.annotation",
+    "gongshu.ledger",
+    "gongshu.registry",
+    "gongshu.operation",
     "gongshu.audit",
     "gongshu.demo",
     "gongshu.portal",
@@ -187,6 +192,16 @@ FILE_UPLOAD_TEMP_DIR = None
 
 NINJA_PAGINATION_MAX_LIMIT = 1000
 
+# Where the ledger's cost proposals come from (gongshu/ledger/sources.py says the shape):
+# each a callable (organization, start, end) -> Iterable[dict].
+LEDGER_COST_SOURCES = [
+    "gongshu.ledger.sources.billing_statements",
+    "gongshu.annotation.costs.proposals",
+]
+
+# Other apps' notification wordings (kind -> subject, body), as access/wording.py's own.
+NOTIFICATION_WORDINGS = ["gongshu.transfer.wording.MESSAGES"]
+
 # The read engine (tabular.query, sql, exports); checked at use by tabular/limits.py.
 # The gate's conditions, in the order they run (gongshu/gate/README.md). A subsystem that
 # adds a condition (cross-border transfer, compute) adds its dotted path here.
@@ -198,6 +213,13 @@ GATE_CONDITIONS = [
     "gongshu.access.conditions.daily_calls",
     "gongshu.billing.conditions.plan_quota",
 ]
+
+# Checks billing runs on a price plan before it is saved, revised, assigned or used (each
+# raises ValidationError to refuse): the operation app's caps per product (65号).
+PRICE_PLAN_CHECKS = ["gongshu.operation.hooks.price_plan"]
+# Checks access runs on an agreement it is issuing, in the approval's transaction (each
+# raises ValidationError to refuse): authorized operation needs its records (27号).
+AGREEMENT_ISSUE_CHECKS = ["gongshu.operation.hooks.authorized_operation"]
 
 TABULAR_QUERY_TIMEOUT_S = env_int("GONGSHU_QUERY_TIMEOUT_S", 10)
 TABULAR_QUERY_MEMORY_LIMIT = env_str("GONGSHU_QUERY_MEMORY_LIMIT", "512MB")

@@ -335,9 +335,10 @@ class Notification(models.Model):
 
     def worded(self) -> tuple[str, str]:
         """Subject and body in the active language."""
-        if self.kind not in wording.MESSAGES:
+        found = wording.message(self.kind)
+        if found is None:
             return self.subject, self.body
-        subject, body = wording.MESSAGES[self.kind]
+        subject, body = found
         values = _localized(self.params)
         if body is None:
             return str(subject) % values, values.get("r") or str(wording.NO_REASON)

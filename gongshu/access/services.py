@@ -16,9 +16,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from gongshu.access import usage, wording
@@ -284,6 +286,10 @@ def _issue(application: Application) -> Agreement:
         valid_until=application.period_end,
     )
     agreement.datasets.set([r.dataset for r in requested])
+    # settings.AGREEMENT_ISSUE_CHECKS (e.g. authorized operation's records): a
+    # ValidationError rolls the approval back.
+    for path in getattr(settings, "AGREEMENT_ISSUE_CHECKS", ()):
+        import_string(path)(agreement)
     # The plan follows the purpose (billing, in this transaction); industry/commercial use
     # without a paid plan is refused, which rolls the approval back.
     events.emit(events.AgreementIssued(agreement_id=agreement.pk, plan=terms.get("plan")))

@@ -5,7 +5,9 @@ translations already carry."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.functional import Promise
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 SUBMITTED = "application.submitted"
@@ -40,3 +42,15 @@ MESSAGES: dict[str, tuple[Promise, Promise | None]] = {
     AGREEMENT_STATUS: (_("Agreement #%(a)s is now %(s)s"), None),
 }
 NO_REASON = _("No reason was given.")
+
+
+def message(kind: str) -> tuple[Promise, Promise | None] | None:
+    """The wording of ``kind``: access's own, else that of a table another app's
+    notifications use, listed by dotted path in ``settings.NOTIFICATION_WORDINGS``."""
+    if kind in MESSAGES:
+        return MESSAGES[kind]
+    for path in getattr(settings, "NOTIFICATION_WORDINGS", ()):
+        table = import_string(path)
+        if kind in table:
+            return table[kind]
+    return None

@@ -3,7 +3,9 @@ price plan, and one call taken from the plan's monthly quota."""
 
 from __future__ import annotations
 
-from gongshu.billing import metering
+from django.core.exceptions import ValidationError
+
+from gongshu.billing import metering, services
 from gongshu.billing.pricing import Prices
 from gongshu.policy.conditions import Ask, Grant, Refused, consumes
 from gongshu.policy.reasons import reason as _  # remembers its msgid: the audit log words it again
@@ -14,6 +16,11 @@ def plan_quota(ask: Ask, grant: Grant) -> None:
     if grant.agreement_id is None:
         return
     plan = metering.plan_for(grant.agreement_id)
+    if plan is not None:
+        try:
+            services.run_plan_checks(plan)  # a cap lowered since the plan was saved
+        except ValidationError as refused:
+            raise Refused(" ".join(refused.messages)) from None
     left = metering.take_quota(grant.agreement_id, plan)
     if left == -1 and plan is not None:
         raise Refused(

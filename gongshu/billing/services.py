@@ -13,10 +13,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from gongshu.access.models import Agreement, Purpose
@@ -166,6 +168,14 @@ def _within_caps(kind: str, clean: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
+def run_plan_checks(plan: PricePlan) -> None:
+    """settings.PRICE_PLAN_CHECKS, each called with the plan about to be saved (unsaved) or
+    used; each raises ValidationError when it may not be (e.g. above a product's cap set
+    by the operation app)."""
+    for path in getattr(settings, "PRICE_PLAN_CHECKS", ()):
+        import_string(path)(plan)
+
+
 def write_plan(actor: Principal, *, code: str, datasets: list[Dataset], **values: Any) -> PricePlan:
     """A new approved plan (version 1) by the data authority, within the caps."""
     require_authority(actor)
@@ -175,6 +185,7 @@ def write_plan(actor: Principal, *, code: str, datasets: list[Dataset], **values
         raise ValidationError({"datasets": _("Name at least one resource.")})
     values.setdefault("valid_from", timezone.localdate())
     clean = _check(values)
+    run_plan_checks(PricePlan(code=code, version=1, **clean))
     with transaction.atomic():
         plan = PricePlan.objects.create(
             code=code, version=1, approved_by=actor.user, approved_at=timezone.now(), **clean
@@ -204,6 +215,7 @@ def revise_plan(actor: Principal, plan: PricePlan, **changes: Any) -> PricePlan:
         datasets = changes.get("datasets") or list(old.datasets.all())
         values.pop("datasets", None)
         clean = _check(values)
+        run_plan_checks(PricePlan(code=old.code, version=old.version + 1, **clean))
         new = PricePlan.objects.create(
             code=old.code,
             version=old.version + 1,
@@ -284,6 +296,8 @@ def assign_plan(agreement: Agreement, choice: str | None = None) -> PricePlan | 
             )
     else:
         plan = fitting[0] if fitting else None
+    if plan is not None:
+        run_plan_checks(plan)
     if plan is None:
         if agreement.purpose in PAID_PURPOSES:
             raise ValidationError(

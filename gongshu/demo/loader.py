@@ -18,7 +18,7 @@ from django.db import models, transaction
 
 from gongshu.catalog import services as catalog
 from gongshu.catalog.models import Dataset, Field
-from gongshu.demo import generated
+from gongshu.demo import generated, operation
 from gongshu.demo.catalog import ORGANIZATIONS, RESOURCES, DemoResource
 from gongshu.orgs.models import Organization
 from gongshu.privacy import services as privacy
@@ -184,6 +184,8 @@ def load(report: Report = print, *, with_data: bool = True) -> dict:
         datasets = load_resources(orgs)
     logins = load_users()
     report(f"{len(orgs)} organizations, {len(datasets)} resources, {len(logins)} logins")
+    # Before any demo step issues an authorized-operation agreement: access needs them.
+    operation.records(report)
     files = {}
     if with_data:
         for resource in RESOURCES:

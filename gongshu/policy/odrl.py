@@ -76,7 +76,8 @@ class Duty(_Strict):
 
 class Permission(_Strict):
     target: str
-    action: list[Literal["read", "query", "download"]] = Field(min_length=1)
+    # annotate: annotation projects (gongshu/annotation), never in ACTIONS by default.
+    action: list[Literal["read", "query", "download", "annotate", "compute"]] = Field(min_length=1)
     constraint: list[Constraint] = Field(default_factory=list)
     duty: list[Duty] = Field(default_factory=list)
 

@@ -2,8 +2,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from gongshu.portal.views import access, account, auth, authority, catalog, provider, roles, site
+from gongshu.portal.views import annotation as annotation_views
 from gongshu.portal.views import billing as billing_views
+from gongshu.portal.views import ledger as ledger_views
+from gongshu.portal.views import operation as operation_views
+from gongshu.portal.views import registry as registry_views
 from gongshu.portal.views import sql as sql_views
+from gongshu.portal.views import survey as survey_views
 from gongshu.portal.views import transfer as transfer_views
 
 app_name = "portal"
@@ -48,10 +53,51 @@ urlpatterns = [
     path("dashboard/", authority.dashboard, name="dashboard"),
     path("audit/", authority.audit_log, name="audit"),
     path("roles/", roles.roles, name="roles"),
+    path("annotation/", annotation_views.projects_page, name="annotation"),
+    path("annotation/<int:pk>/", annotation_views.dashboard, name="annotation-project"),
+    path("annotation/<int:pk>/annotate/", annotation_views.annotate, name="annotation-annotate"),
+    path("annotation/<int:pk>/agreement/", annotation_views.agreement, name="annotation-agreement"),
+    path("annotation/<int:pk>/review/", annotation_views.review_queue, name="annotation-review"),
+    path(
+        "annotation/<int:pk>/review/<int:annotation_id>/",
+        annotation_views.decide,
+        name="annotation-decide",
+    ),
+    path("survey/", survey_views.surveys, name="surveys"),
+    path("survey/new/", survey_views.campaign_new, name="survey-new"),
+    path("survey/<int:pk>/", survey_views.campaign, name="survey-campaign"),
+    path("survey/<int:pk>/report/", survey_views.report, name="survey-report"),
+    path("survey/answers/<int:pk>/", survey_views.fill, name="survey-fill"),
+    path("operation/", operation_views.records, name="operation"),
+    path("operation/public/", operation_views.public, name="operation-public"),
+    path("operation/calculator/", operation_views.calculator, name="operation-calculator"),
+    path(
+        "operation/reports/<slug:operator>/<int:year>.xlsx",
+        operation_views.report_file,
+        name="operation-report",
+    ),
     path("transfers/", transfer_views.declarations, name="transfers"),
     path("transfers/new/", transfer_views.declare, name="transfer-new"),
     path("transfers/overview/", transfer_views.overview, name="transfer-overview"),
     path("transfers/<int:pk>/", transfer_views.declaration, name="transfer"),
     path("transfers/<int:pk>/count/", transfer_views.count, name="transfer-count"),
+    path(
+        "transfers/<int:pk>/reports/<slug:report>/",
+        transfer_views.report,
+        name="transfer-report",
+    ),
+    path("ledger/", ledger_views.index, name="ledger"),
+    path("ledger/<slug:code>/", ledger_views.books, name="ledger-books"),
+    path("ledger/<slug:code>/act/", ledger_views.act, name="ledger-act"),
+    path("ledger/<slug:code>/cards/<int:pk>/", ledger_views.card, name="ledger-card"),
+    path("ledger/<slug:code>/tables/", ledger_views.tables, name="ledger-tables"),
+    path("ledger/<slug:code>/download.<slug:fmt>", ledger_views.download, name="ledger-download"),
+    path("registry/", registry_views.lookup, name="registry"),
+    path("registry/notices/", registry_views.notices, name="registry-notices"),
+    path("registry/notices/<uuid:uid>/object/", registry_views.object_to, name="registry-object"),
+    path("registry/mine/", registry_views.mine, name="registry-mine"),
+    path("registry/review/", registry_views.review, name="registry-review"),
+    path("registry/r/<uuid:uid>/", registry_views.detail, name="registry-detail"),
+    path("registry/products/<slug:code>/", registry_views.product, name="registry-product"),
     path("favicon.ico", site.favicon, name="favicon"),
 ]

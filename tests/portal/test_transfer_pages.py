@@ -131,3 +131,37 @@ def test_the_authority_sees_every_declaration_its_outcome_and_expiry(
     assert "2029" in en  # the certificate's 3 years
     zh = login(data_authority).get("/transfers/overview/", **ZH).content.decode()
     assert "全部出境申报" in zh and "标准合同或认证" in zh
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "tagged", "exemption"),
+    [
+        (EN, "Declare a transfer abroad", "people-a · phone — Personal information, General data",
+         "Contract with the individual (art. 5(1))"),
+        (ZH, "申报数据出境", "people-a · phone — 个人信息, 一般数据",
+         "订立、履行个人作为一方当事人的合同（第五条第一项）"),
+    ],
+)  # fmt: skip
+def test_the_wizard_walks_in_either_language(
+    login, department_clerk, transport_bureau, people, language, title, tagged, exemption
+):
+    client = login(department_clerk)
+    page = client.get("/transfers/new/", **language).content.decode()
+    assert title in page
+    # Each field is offered with its tag and its resource's level.
+    chosen = client.post(
+        "/transfers/new/", _form(processor=transport_bureau.pk, step="choose"), **language
+    )
+    assert tagged in chosen.content.decode()
+    made = client.post(
+        "/transfers/new/",
+        _form(processor=transport_bureau.pk, exemptions=["contract"]),
+        **language,
+    )
+    declaration = Declaration.objects.get()
+    assert made.status_code == 302
+    client.post(f"/transfers/{declaration.pk}/count/", **language)
+    shown = client.get(f"/transfers/{declaration.pk}/", **language).content.decode()
+    # Claimed exemptions by their names, not their codes.
+    assert exemption in shown and ">contract<" not in shown
+    assert f"/transfers/{declaration.pk}/reports/pipia/" in shown

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from gongshu.demo import access, billing, loader, transfer
+from gongshu.demo import access, billing, loader, operation, registry, survey, transfer
+from gongshu.demo import annotation as annotation_demo
+from gongshu.demo import ledger as ledger_demo
 
 
 class Command(BaseCommand):
@@ -24,8 +26,15 @@ class Command(BaseCommand):
             call_command("ingest", name, str(path), user="admin", stdout=self.stdout)
         loader.describe_fields(self.stdout.write)  # the fields exist once their file is in
         billing.load(self.stdout.write)  # its demo reads go through the lease: data first
+        operation.load(self.stdout.write)  # reconciles what billing's demo metered
         # Its processors' logins join the file, so the list printed below is every login.
         logins = transfer.load(self.stdout.write)["logins"]
+        logins = registry.load(self.stdout.write)["logins"]  # after the data is in
+        logins = survey.load(self.stdout.write)["logins"]  # every organization is there
+        # Under a licence that permits annotate, after access made its logins.
+        logins = annotation_demo.load(self.stdout.write)["logins"]
+        # The operator's books of data resources; after billing, whose statements it proposes.
+        logins = ledger_demo.load(self.stdout.write)["logins"]
         self.stdout.write(self.style.SUCCESS("Demo data is loaded."))
         self.stdout.write("Demo logins (username / password / role):")
         for login in logins:
