@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongshu.catalog.models import Dataset
 from gongshu.orgs.facts import as_principal
@@ -240,7 +241,7 @@ class Deposit(models.Model):
 
 class Kind(models.TextChoices):
     FIRST = "first", _("First registration")
-    CHANGE = "change", _("Change")
+    CHANGE = "change", pgettext_lazy("registry", "Change")
     CORRECTION = "correction", _("Correction")
     CANCELLATION = "cancellation", _("Cancellation")
     RENEWAL = "renewal", _("Renewal")
