@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -72,14 +73,21 @@ def test_mod37_36_catches_every_single_substitution(body, data):
     assert not codes.mod37_36_valid(code[:position] + other + code[position + 1 :])
 
 
-@given(st.text(alphabet=codes.ALPHABET, min_size=2, max_size=24), st.data())
-def test_mod37_36_catches_adjacent_transpositions(body, data):
-    code = body + codes.mod37_36(body)
-    i = data.draw(st.integers(0, len(code) - 2))
-    if code[i] == code[i + 1]:
-        return
-    swapped = code[:i] + code[i + 1] + code[i] + code[i + 2 :]
-    assert not codes.mod37_36_valid(swapped)
+def test_mod37_36_catches_nearly_every_adjacent_transposition():
+    # A hybrid system (ISO/IEC 7064 MOD 37,36) is not guaranteed to catch all of them, as
+    # a pure one is; it misses about 0.15 %, e.g. 60UV+C read as 60VU+C.
+    assert codes.mod37_36_valid("60UVC") and codes.mod37_36_valid("60VUC")
+    rng = random.Random(7)
+    missed = tried = 0
+    for _i in range(20_000):
+        body = "".join(rng.choice(codes.ALPHABET) for _j in range(16))
+        code = body + codes.mod37_36(body)
+        k = rng.randrange(len(code) - 1)
+        if code[k] == code[k + 1]:
+            continue
+        tried += 1
+        missed += codes.mod37_36_valid(code[:k] + code[k + 1] + code[k] + code[k + 2 :])
+    assert missed / tried < 0.003
 
 
 @given(st.dates(dt.date(2004, 1, 1), dt.date(2030, 12, 31)), st.integers(-400, 400))

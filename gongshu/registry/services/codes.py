@@ -55,8 +55,9 @@ def scheme() -> dict[str, Any]:
 
 
 def mod37_36(body: str) -> str:
-    """ISO/IEC 7064 MOD 37,36: one character that catches every single substitution and
-    every transposition of neighbours. Characters outside 0–9A–Z (separators) are skipped."""
+    """ISO/IEC 7064 MOD 37,36: one character 0–9A–Z that catches every single substitution
+    and nearly every transposition of neighbours (a hybrid system misses about 1 in 700;
+    measured in the tests). Characters outside 0–9A–Z (separators) are skipped."""
     m = 36
     product = m
     for char in body.upper():
