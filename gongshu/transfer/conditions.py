@@ -13,10 +13,9 @@ let through only as far as a valid outcome covers it.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-
 from gongshu.policy.conditions import Ask, Grant, Refused
 from gongshu.policy.decision import Action
+from gongshu.policy.reasons import reason as _  # remembers its msgid: the audit log words it again
 from gongshu.transfer import services
 from gongshu.transfer.models import DOMESTIC, Declaration, Outcome
 
