@@ -119,7 +119,7 @@ def create_dataset(request: ApiRequest, payload: DatasetCreate):
 def update_dataset(request: ApiRequest, name: str, payload: DatasetWrite):
     dataset = _writable(request, name)
     changes = _resolve_provider(payload.dict(exclude_unset=True))
-    if "provider" in changes:  # handing it to another provider: write for that one too
+    if changes.get("provider") is not None:  # handing it to another provider: write for it too
         require_writer(request.auth, changes["provider"].pk)
     services.update_dataset(dataset, actor=request.auth, **changes)
     return _base_queryset(request, request.auth).get(pk=dataset.pk)

@@ -82,6 +82,9 @@ def _check_zip(data: bytes) -> str | None:
     return None
 
 
+NOT_A_FORM = "This is not an XLSForm: send an .xlsx workbook, or the form as UTF-8 Markdown or CSV."
+
+
 def read(data: bytes) -> Any:
     """The workbook as pyxform's ``DefinitionData``; ``FormInvalid`` if unreadable."""
     if len(data) > MAX_UPLOAD_BYTES:
@@ -95,6 +98,9 @@ def read(data: bytes) -> Any:
         return get_xlsform(data, file_type=kind)
     except PyXFormError as exc:
         raise FormInvalid([FormError(None, None, None, _pyxform_message(exc))]) from exc
+    except UnicodeDecodeError:
+        # Neither a workbook nor UTF-8 text (an image, a PDF): say what to send instead.
+        raise FormInvalid([FormError(None, None, None, NOT_A_FORM)]) from None
 
 
 def _pyxform_message(exc: Exception) -> str:
