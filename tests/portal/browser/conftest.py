@@ -4,11 +4,13 @@ or Playwright is missing. GONGSHU_SCREENSHOTS=docs/screenshots saves the main pa
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 
 CHROMIUM = os.environ.get("GONGSHU_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -95,3 +97,15 @@ def sign_in(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Sign in").click()
     # "**/" would also match the login page itself; wait until it has been left.
     page.wait_for_url(lambda url: not url.endswith("/login/"))
+
+
+@pytest.fixture
+def migration_rules(transactional_db):
+    """The rule rows that data migrations load (operation's 27号/65号, registry's 26号),
+    again: a live server's database is flushed between tests, and those rows with it."""
+    for app, migration, model in [
+        ("operation", "0002_rules_o27_p65_2025", "RuleSet"),
+        ("registry", "0002_rules_ndrc26_2025", "RuleSet"),
+    ]:
+        if not django_apps.get_model(app, model).objects.exists():
+            importlib.import_module(f"gongshu.{app}.migrations.{migration}").load(django_apps, None)

@@ -22,10 +22,7 @@ pytest.importorskip("playwright.sync_api", reason=INSTALL)
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-# The live server's transactional database is emptied between tests, rule rows that
-# migrations load included: restore them.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_anyone_checks_a_copy_against_the_deposit(new_page, shoot):
+def test_anyone_checks_a_copy_against_the_deposit(migration_rules, new_page, shoot):
     transport = make_transport_bureau()
     authority = make_organization("sh-data-bureau", OrgKind.DATA_AUTHORITY, name_zh="上海市数据局")
     clerk = Principal.for_user(make_member("clerk-reg", transport, "editor"))

@@ -26,7 +26,7 @@ VISIBLE_TEXT = """() => {
 
 
 @pytest.fixture
-def demo_world(demo):
+def demo_world(migration_rules, demo):
     """The README tour's demo, every login with the browser tests' password."""
     for user in get_user_model().objects.filter(username__in=demo["logins"]):
         user.set_password(PASSWORD)
@@ -43,9 +43,6 @@ def _sign_in(page, username: str) -> None:
     page.wait_for_url(lambda url: not url.endswith("/login/"))
 
 
-# The live server's transactional database is emptied between tests, rule rows that
-# migrations load included (the operation demo needs them): restore them.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_each_role_walks_its_pages_in_chinese_without_a_code_or_english(demo_world, new_page):
     """In 中文 only: the English pages' codes are checked without a browser
     (tests/test_readme_tour.py), at a tenth of the cost."""

@@ -28,9 +28,6 @@ WORDS = {
 }
 
 
-# The live server's transactional database is emptied between tests, rule rows that
-# migrations load included: restore them.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.xfail(
     strict=True,
     reason="known defect (#15): the browser does not hide a question whose relevant no "
