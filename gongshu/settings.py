@@ -202,6 +202,13 @@ LEDGER_COST_SOURCES = [
 # Other apps' notification wordings (kind -> subject, body), as access/wording.py's own.
 NOTIFICATION_WORDINGS = ["gongshu.transfer.wording.MESSAGES"]
 
+# Where compute-to-data jobs run (gongshu/compute/executors.py): name -> dotted path of
+# run(spec, node), imported when a job asks for it (Ray loads only where it is used).
+COMPUTE_EXECUTORS = {
+    "local": "gongshu.compute.executors.run_local",
+    "ray": "gongshu.compute.ray_executor.run",
+}
+
 # The read engine (tabular.query, sql, exports); checked at use by tabular/limits.py.
 # The gate's conditions, in the order they run (gongshu/gate/README.md). A subsystem that
 # adds a condition (cross-border transfer, compute) adds its dotted path here.
