@@ -36,6 +36,20 @@ def card(found: Card) -> dict[str, Any]:
     }
 
 
+def balances_named(found: Card) -> list[dict[str, Any]]:
+    """The card's balances with their accounts' names, for a person to read."""
+    names = rulebook.accounts()
+    return [
+        {
+            "code": code,
+            "name_zh": names[code].name_zh if code in names else "",
+            "name_en": names[code].name_en if code in names else "",
+            "balance": value,
+        }
+        for code, value in sorted(journal.balances(found).items())
+    ]
+
+
 def cost(found: CostEntry) -> dict[str, Any]:
     return {
         "id": found.pk,
@@ -52,6 +66,8 @@ def cost(found: CostEntry) -> dict[str, Any]:
         "settlement": found.settlement,
         "status": found.status,
         "treatment": found.treatment,
+        "treatment_label": found.get_treatment_display() if found.treatment else "",
+        "phase_label": found.get_phase_display() if found.phase else "",
         "rule": rulebook.cited(found.rule),
         "origin": found.origin,
         "dataset": found.dataset.name if found.dataset is not None else None,

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 
 from gongshu.ledger.models import Card, Classification, Line, Source
 from gongshu.ledger.services import rulebook
 from gongshu.ledger.services.journal import Movement
-from gongshu.ledger.services.money import ZERO
+from gongshu.ledger.services.money import ZERO, MoneySum
 from gongshu.ledger.services.periods import Span
 from gongshu.orgs.models import Organization
 
@@ -192,10 +192,10 @@ def aggregate(organization: Organization, span: Span) -> dict[tuple[str, str, st
         )
         .values("account__code", "source", "movement")
         .annotate(
-            bd=Sum("debit", filter=Q(date__lt=span.start)),
-            bc=Sum("credit", filter=Q(date__lt=span.start)),
-            d=Sum("debit", filter=Q(date__gte=span.start)),
-            c=Sum("credit", filter=Q(date__gte=span.start)),
+            bd=MoneySum("debit", filter=Q(date__lt=span.start)),
+            bc=MoneySum("credit", filter=Q(date__lt=span.start)),
+            d=MoneySum("debit", filter=Q(date__gte=span.start)),
+            c=MoneySum("credit", filter=Q(date__gte=span.start)),
         )
         .order_by()
     )
@@ -425,7 +425,7 @@ def tables(organization: Organization, span: Span) -> dict[str, Any]:
         books[table.key] = (closing[TOTAL], opening[TOTAL])
     answer["balance_sheet"], sheet_checks = _balance_sheet(sums, books)
     totals = Line.objects.filter(organization=organization, date__lte=span.end).aggregate(
-        d=Sum("debit"), c=Sum("credit")
+        d=MoneySum("debit"), c=MoneySum("credit")
     )
     builder.check(
         "日记账借贷平衡 (debits = credits)", (totals["d"] or ZERO) == (totals["c"] or ZERO)

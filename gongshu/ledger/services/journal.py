@@ -11,12 +11,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from gongshu.ledger.models import Card, Entry, Line, Period
 from gongshu.ledger.services import rulebook
-from gongshu.ledger.services.money import ZERO, amount
+from gongshu.ledger.services.money import ZERO, MoneySum, amount
 from gongshu.orgs.facts import as_principal
 from gongshu.orgs.models import Organization
 
@@ -150,7 +150,7 @@ def balance(card: Card, account: str, through: dt.date | None = None) -> Decimal
     lines = Line.objects.filter(card=card, account__code=account)
     if through is not None:
         lines = lines.filter(date__lte=through)
-    found = lines.aggregate(d=Sum("debit"), c=Sum("credit"))
+    found = lines.aggregate(d=MoneySum("debit"), c=MoneySum("credit"))
     return (found["d"] or ZERO) - (found["c"] or ZERO)
 
 
@@ -159,5 +159,5 @@ def balances(card: Card, through: dt.date | None = None) -> dict[str, Decimal]:
     lines = Line.objects.filter(card=card)
     if through is not None:
         lines = lines.filter(date__lte=through)
-    rows = lines.values("account__code").annotate(d=Sum("debit"), c=Sum("credit"))
+    rows = lines.values("account__code").annotate(d=MoneySum("debit"), c=MoneySum("credit"))
     return {row["account__code"]: (row["d"] or ZERO) - (row["c"] or ZERO) for row in rows}

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ from gongshu.audit import services as audit
 from gongshu.ledger.models import Card, Classification, Entry, Line, Method, Status, Usage
 from gongshu.ledger.services import access, journal, rulebook
 from gongshu.ledger.services.journal import Leg, Movement
-from gongshu.ledger.services.money import ZERO, amount, fen, share
+from gongshu.ledger.services.money import ZERO, MoneySum, amount, fen, share
 from gongshu.orgs.facts import as_principal
 from gongshu.orgs.models import Organization
 
@@ -172,8 +172,8 @@ def _balances(
         )
         .values_list("card_id", "account_id")
         .annotate(
-            d=Sum("debit"),
-            c=Sum("credit"),
+            d=MoneySum("debit"),
+            c=MoneySum("credit"),
             last=Max("date", filter=Q(movement=Movement.AMORTISATION)),
         )
         .order_by()
@@ -314,7 +314,7 @@ def schedule(card: Card) -> dict[str, Any]:
             card=card, movement=Movement.AMORTISATION, account__code=rulebook.AMORTISATION
         )
         .values("date")
-        .annotate(total=Sum("credit"))
+        .annotate(total=MoneySum("credit"))
         .order_by("date")
     )
     months = [Month(month_start(row["date"]), row["total"], True) for row in posted]

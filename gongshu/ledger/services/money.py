@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 FEN = Decimal("0.01")
@@ -50,3 +51,16 @@ def share(total: Decimal, part: Decimal, whole: Decimal) -> Decimal:
     if whole <= 0 or part >= whole:
         return total
     return fen(total * part / whole)
+
+
+def _to_fen(value: Any, _expression: Any, _connection: Any) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(FEN)
+
+
+class MoneySum(Sum):
+    """SUM of an amount column, read back to the fen. SQLite sums DECIMAL columns as REAL
+    and Django quantizes only plain columns, so a plain Sum came back as 173.330000000000
+    (and could carry a binary fraction into a tie-out)."""
+
+    def get_db_converters(self, connection: Any) -> list[Any]:
+        return [*super().get_db_converters(connection), _to_fen]

@@ -11,14 +11,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongshu.audit import services as audit
 from gongshu.ledger.models import Balance, Card, Classification, Line, Period, Review, Status
 from gongshu.ledger.services import access, measurement
-from gongshu.ledger.services.money import ZERO
+from gongshu.ledger.services.money import ZERO, MoneySum
 from gongshu.orgs.facts import as_principal
 from gongshu.orgs.models import Organization
 
@@ -93,7 +92,7 @@ def close(caller: Any, organization: Organization, label: str) -> Closed:
         )
     posted = measurement.amortise(caller, organization, span.end)
     lines = Line.objects.filter(organization=organization, date__lte=span.end)
-    totals = lines.aggregate(d=Sum("debit"), c=Sum("credit"))
+    totals = lines.aggregate(d=MoneySum("debit"), c=MoneySum("credit"))
     debit, credit = totals["d"] or ZERO, totals["c"] or ZERO
     if debit != credit:
         raise ValidationError(
@@ -116,7 +115,7 @@ def close(caller: Any, organization: Organization, label: str) -> Closed:
             credit=row["c"],
         )
         for row in lines.values("account_id", "source")
-        .annotate(d=Sum("debit"), c=Sum("credit"))
+        .annotate(d=MoneySum("debit"), c=MoneySum("credit"))
         .order_by()
     )
     period.closed_at = timezone.now()

@@ -284,6 +284,7 @@ def card(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         "organization": organization,
         "card": found,
         "shown": present.card(found),
+        "accounts": present.balances_named(found),
         "costs": present.costs(CostEntry.objects.filter(card=found)),
         "schedule": plan,
         "chart": chart,
