@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "gongshu.ledger",
     "gongshu.registry",
     "gongshu.operation",
+    "gongshu.compute",
     "gongshu.audit",
     "gongshu.demo",
     "gongshu.portal",

@@ -4,9 +4,11 @@ vetting), the privacy budget ledger and the nodes of the compute network. See RE
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gongshu.access.models import Agreement
@@ -46,7 +48,7 @@ class Node(models.Model):
     )
     approved_for_important = models.BooleanField(_("approved for important data"), default=False)
     data_held = models.JSONField(_("data held (resource names)"), default=list, blank=True)
-    # The Ray resource jobs placed here ask for (executors/ray.py).
+    # The Ray resource jobs placed here ask for (ray_executor.py).
     ray_resource = models.CharField(_("Ray resource"), max_length=64, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
@@ -62,13 +64,34 @@ class Node(models.Model):
 class Kind(models.TextChoices):
     SQL = "sql", _("SQL")
     PYTHON = "python", _("Python")
+    DP = "dp", _("Differentially private aggregate")
 
 
 class Status(models.TextChoices):
-    QUEUED = "queued", _("Queued")
+    SUBMITTED = "submitted", _("Submitted")
     RUNNING = "running", _("Running")
+    VETTING = "vetting", _("Vetting")
+    REVIEW = "review", _("Awaiting review")
+    RELEASED = "released", _("Released")
+    BLOCKED = "blocked", _("Blocked")
     FAILED = "failed", _("Failed")
-    DONE = "done", _("Done")
+
+
+FINAL = (Status.RELEASED, Status.BLOCKED, Status.FAILED)
+
+
+class JobQuerySet(models.QuerySet["Job"]):
+    def visible_to(self, principal: Any) -> JobQuerySet:
+        """The jobs ``principal`` may know of: its organization's, those over data its
+        organization provides (the provider reviews), and all for the data authority."""
+        if principal is None or principal.user is None:
+            return self.none()
+        if principal.is_platform_admin:
+            return self.all()
+        org_ids = [oid for oid, _code, _role in principal.memberships]
+        return self.filter(
+            Q(organization_id__in=org_ids) | Q(datasets__provider_id__in=org_ids)
+        ).distinct()
 
 
 class Job(models.Model):
@@ -87,26 +110,32 @@ class Job(models.Model):
     )
     title = models.CharField(_("title"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    datasets = models.ManyToManyField(
+        Dataset, verbose_name=_("input resources"), related_name="+", blank=True
+    )
     code = models.TextField(_("code"))
     inputs = models.JSONField(_("declared inputs"))
     outputs = models.JSONField(_("declared outputs"))
     dp = models.JSONField(_("differential privacy"), null=True, blank=True)
     k = models.PositiveIntegerField(_("k"), default=10)
+    review = models.BooleanField(_("human review before release"), default=False)
     executor = models.CharField(_("executor"), max_length=16, default="local")
     placement_policy = models.CharField(_("placement policy"), max_length=16, default="nearest")
     batch = models.BooleanField(_("batch"), default=False)
     limits = models.JSONField(_("limits"), default=dict)
     status = models.CharField(
-        _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
+        _("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     stage = models.CharField(_("stage"), max_length=32, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # The reason's message ids and values, to word it again in the reader's language.
+    reason_parts = models.JSONField(_("reason parts"), default=list, blank=True)
     node = models.ForeignKey(
         Node, verbose_name=_("node"), on_delete=models.PROTECT, null=True, blank=True
     )
     placement = models.JSONField(_("placement"), default=dict, blank=True)
-    cost = models.DecimalField(_("cost (yuan)"), max_digits=12, decimal_places=2, default=0)
+    cost = models.DecimalField(_("cost (yuan)"), max_digits=14, decimal_places=4, default=0)
     energy_wh = models.DecimalField(
         _("PUE-weighted energy (Wh)"), max_digits=14, decimal_places=3, default=Decimal(0)
     )
@@ -114,6 +143,8 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("compute job")
@@ -145,6 +176,7 @@ class Output(models.Model):
     checks = models.JSONField(_("checks"), default=list)
     status = models.CharField(_("vetting"), max_length=10, choices=Vetting.choices)
     reason = models.TextField(_("reason"), blank=True)
+    reason_parts = models.JSONField(_("reason parts"), default=list, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reviewed by"),

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from gongshu.compute import rules
 from gongshu.engine.duck import Engine
+from gongshu.policy.reasons import parts_of
+from gongshu.policy.reasons import reason as _
 from gongshu.policy.sql import ident, string_literal
 from gongshu.privacy.detectors import PERSON_IDENTIFIERS
 from gongshu.privacy.scan import scan_parquet
@@ -69,9 +69,19 @@ class Verdict:
     def reason(self) -> str:
         return " ".join(c["reason"] for c in self.checks if not c["passed"])
 
+    @property
+    def parts(self) -> list[list[Any]]:
+        """The failed checks' reasons as message ids and values (policy/reasons.py)."""
+        return [p for c in self.checks if not c["passed"] for p in c.get("parts") or []]
+
     def add(self, rule_id: str, passed: bool, reason: str = "") -> None:
         self.checks.append(
-            {"rule": rules.rule(rule_id).cited(), "passed": passed, "reason": reason}
+            {
+                "rule": rules.rule(rule_id).cited(),
+                "passed": passed,
+                "reason": str(reason),
+                "parts": parts_of(reason) or [],
+            }
         )
 
 
