@@ -18,7 +18,7 @@ from gongshu.policy import odrl
 from tests.access.world import agreement
 from tests.tabular.factories import make_version
 
-DISTRICTS = ["黄浦", "徐汇", "静安", "长宁"]
+DISTRICTS = ["黄浦区", "徐汇区", "静安区", "长宁区"]
 FIELDS = ["id_no", "district", "age", "visits"]
 
 
