@@ -198,7 +198,12 @@ NINJA_PAGINATION_MAX_LIMIT = 1000
 LEDGER_COST_SOURCES = [
     "gongshu.ledger.sources.billing_statements",
     "gongshu.annotation.costs.proposals",
+    "gongshu.tabular.costs.masking",
+    "gongshu.compute.costs.proposals",
 ]
+# What the platform charges for a core-hour of its own work (masked copies), in yuan: the
+# ledger proposes it as desensitisation cost. A deployment sets its own price.
+PLATFORM_CORE_HOUR_PRICE = env_str("GONGSHU_PLATFORM_CORE_HOUR_PRICE", "0.60")
 
 # Other apps' notification wordings (kind -> subject, body), as access/wording.py's own.
 NOTIFICATION_WORDINGS = ["gongshu.transfer.wording.MESSAGES"]

@@ -48,6 +48,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import shutil
+import time
 from pathlib import Path
 
 from django.utils import timezone
@@ -62,7 +63,7 @@ from gongshu.policy import events
 from gongshu.policy.sql import string_literal
 from gongshu.privacy import services as privacy
 from gongshu.tabular import tasks
-from gongshu.tabular.models import Version
+from gongshu.tabular.models import MaskingRun, Version
 
 log = logging.getLogger(__name__)
 
@@ -129,12 +130,22 @@ def write(version: Version, scope: str, spec: dict) -> Path:
             writable=True,
         ) as engine:
             work = engine.scratch / "copy.parquet"
-            engine.con.execute(
+            # Process CPU time counts DuckDB's threads too: the work the copy cost.
+            started = time.process_time()
+            written = engine.con.execute(
                 f"COPY ({sql}) TO {string_literal(str(work))}"
                 f" (FORMAT parquet, COMPRESSION {COMPRESSION})",
                 values,
-            )
+            ).fetchone()
+            cpu_seconds = time.process_time() - started
             storage.publish_masked(work, target)
+        MaskingRun.objects.create(
+            dataset_id=version.dataset_id,
+            version_number=version.number,
+            agreement_id=None if scope == copies.PUBLIC else int(scope),
+            rows=int(written[0]) if written else 0,
+            cpu_seconds=cpu_seconds,
+        )
         # Whoever writes a copy retires the ones it replaces, once.
         retire([p for p in target.parent.glob(f"{version.pk}-*.parquet") if p != target])
     copies.marker(target).unlink(missing_ok=True)

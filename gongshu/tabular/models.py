@@ -54,6 +54,40 @@ class Version(models.Model):
         return f"{self.dataset.name} v{self.number}"
 
 
+class MaskingRun(models.Model):
+    """One masked copy the platform wrote: its work (CPU seconds, rows) is what the asset
+    ledger proposes as the licensee's desensitisation cost (gongshu/tabular/costs.py).
+    Kept after the copy itself is retired: it is the evidence of the cost."""
+
+    dataset = models.ForeignKey(
+        Dataset,
+        verbose_name=_("data resource"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    version_number = models.PositiveIntegerField(_("version number"))
+    agreement = models.ForeignKey(
+        "access.Agreement",
+        verbose_name=_("agreement"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rows = models.BigIntegerField(_("rows"))
+    cpu_seconds = models.FloatField(_("CPU seconds"))
+    built_at = models.DateTimeField(_("built at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("masking run")
+        verbose_name_plural = _("masking runs")
+        indexes = [models.Index(fields=["agreement", "built_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.dataset_id} v{self.version_number} @ {self.agreement_id or 'public'}"
+
+
 class IngestStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from decimal import Decimal
 from types import SimpleNamespace
 
 import duckdb
@@ -27,8 +28,9 @@ from gongshu.orgs.principal import Principal
 from gongshu.policy import masks
 from gongshu.policy.decision import Decision
 from gongshu.privacy import services as privacy
-from gongshu.tabular import masked_copies
+from gongshu.tabular import costs, masked_copies
 from gongshu.tabular import services as tabular
+from gongshu.tabular.models import MaskingRun
 from tests.tabular import exported
 from tests.tabular.factories import make_version
 
@@ -543,3 +545,33 @@ def test_a_copy_that_could_not_be_requested_is_asked_for_again(
     with django_capture_on_commit_callbacks(execute=True):
         assert copies.want(version, copies.PUBLIC, spec)  # the claim was given up
     assert marker.exists() and DBTaskResult.objects.count() == 1
+
+
+# --- what the copies cost: the asset ledger's desensitisation proposals -----------------
+
+
+def test_each_copy_written_is_recorded_and_proposed_as_desensitisation(agreement, settings):
+    settings.PLATFORM_CORE_HOUR_PRICE = "3600000"  # a yuan a CPU millisecond: never 0.00
+    assert masked_copies.build_for_agreement(agreement.pk) == 1
+    assert masked_copies.build_for_agreement(agreement.pk) == 1  # exists: not written again
+    (run,) = MaskingRun.objects.all()
+    assert (run.agreement_id, run.rows, run.version_number) == (agreement.pk, 160, 1)
+    assert run.cpu_seconds > 0
+    today = timezone.localdate()
+    (proposal,) = costs.masking(agreement.organization, today.replace(day=1), today)
+    assert proposal["element"] == "desensitisation"
+    assert proposal["source"] == f"tabular:masking:{agreement.pk}:{today:%Y-%m}"
+    assert proposal["dataset_id"] == run.dataset_id
+    expected = (Decimal(str(run.cpu_seconds)) * 1000).quantize(Decimal("0.01"))
+    assert abs(proposal["amount"] - expected) <= Decimal("0.01")
+    # Another organization, or an earlier month, is offered nothing.
+    assert (
+        costs.masking(
+            Organization.objects.exclude(pk=agreement.organization_id).first(),
+            today.replace(day=1),
+            today,
+        )
+        == []
+    )
+    last_month = today.replace(day=1) - dt.timedelta(days=1)
+    assert costs.masking(agreement.organization, last_month.replace(day=1), last_month) == []
