@@ -35,6 +35,7 @@ from gongshu.audit.api import router as audit_router
 from gongshu.billing.api import router as billing_router
 from gongshu.calendar_api import router as calendar_router
 from gongshu.catalog.api import router as catalog_router
+from gongshu.compute.api import router as compute_router
 from gongshu.engine.messages import clean, cleaned, server_roots
 from gongshu.interop.ckan import envelope
 from gongshu.ledger.api import router as ledger_router
@@ -70,6 +71,7 @@ api.add_router("/", ledger_router)
 api.add_router("/", survey_router)
 api.add_router("/", operation_router)
 api.add_router("/", registry_router)
+api.add_router("/", compute_router)
 
 
 def _answer(request: HttpRequest, body: dict, status: int) -> HttpResponse:

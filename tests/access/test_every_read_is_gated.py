@@ -230,6 +230,14 @@ GATED_ELSEWHERE = {
     ("POST", "/annotation/projects/{project_id}/outputs"),
     ("POST", "/annotation/projects/{project_id}/predict"),
     ("POST", "/annotation/projects/{project_id}/tasks/{task_id}/annotations"),
+    # A job's inputs are read at submit through gate.read(Action.COMPUTE) leases; its
+    # pages and outputs show only what vetting released (tests/compute).
+    ("POST", "/compute/jobs"),
+    ("GET", "/compute/jobs"),
+    ("GET", "/compute/jobs/{job_id}"),
+    ("GET", "/compute/jobs/{job_id}/outputs"),
+    ("GET", "/compute/jobs/{job_id}/outputs/{name}"),
+    ("POST", "/compute/jobs/{job_id}/review"),
 }
 
 
