@@ -33,6 +33,7 @@ from gongshu.operation.models import OperationAgreement, ProductCap, SurveyStatu
 from gongshu.operation.surveys import current as current_survey
 from gongshu.orgs.principal import Principal
 from gongshu.registry.models import Product
+from gongshu.registry.services.products import require_registered
 
 UNIT_KINDS = (PlanKind.PER_CALL, PlanKind.PER_THOUSAND_ROWS, PlanKind.PER_GB, PlanKind.TIERED)
 PRICE_NAMES = ("max_unit_price", "max_monthly_fee", "max_overage_price")
@@ -261,6 +262,12 @@ def check_plan(plan: PricePlan) -> None:
                 }
             continue
         if plan.is_free:
+            continue
+        try:
+            # 27号 art. 16: a data product is registered before it is sold.
+            require_registered(product, day)
+        except ValidationError as unregistered:
+            errors["product"] = " ".join(unregistered.message_dict["product"])
             continue
         cap = current_cap(product, day)
         if cap is None:

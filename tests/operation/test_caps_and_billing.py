@@ -81,7 +81,9 @@ def priced(data_authority, operator_company):
     w.approved_survey(
         data_authority, operator_company, start=start, end=dt.date(TODAY.year, 12, 31)
     )
-    return w.product(operator_company, "flow-index", "industry", "p")
+    found = w.product(operator_company, "flow-index", "industry", "p")
+    w.register(found)
+    return found
 
 
 def _cap(user, product, price="0.05", volume="1000000", **more):
@@ -209,3 +211,19 @@ def test_an_ended_trial_price_stops_the_plan(
     with pytest.raises(ValidationError) as raised:
         billing.run_plan_checks(plan)
     assert "trial" in raised.value.message_dict["plan"][0]
+
+
+def test_an_unregistered_product_cannot_be_sold_under_a_paid_plan(
+    data_authority, priced, transport_bureau
+):
+    _cap(data_authority, priced)
+    priced.registrations.all().delete()
+    dataset = f.resource(transport_bureau)
+    with pytest.raises(ValidationError) as raised:
+        f.plan(data_authority, [dataset], code="p", unit_price="0.05")
+    message = raised.value.message_dict["product"][0]
+    assert "flow-index" in message and "27号 art. 16" in message
+    w.register(priced)
+    assert f.plan(data_authority, [dataset], code="p", unit_price="0.05").unit_price == Decimal(
+        "0.05"
+    )

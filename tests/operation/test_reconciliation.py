@@ -91,6 +91,7 @@ def test_the_revenue_is_what_billing_metered_and_issued(
         data_authority, operator_company, start=start, end=dt.date(today.year, 12, 31)
     )
     product = w.product(operator_company, "flow-index", "industry", "p")
+    w.register(product)
     caps.set_cap(
         Principal.for_user(data_authority),
         product,

@@ -218,7 +218,7 @@ def test_product_from_unauthorised_resource_is_refused(
     assert "authorized operation" in str(refused.value)
 
 
-def test_require_registered(operator_editor, registrar, product):
+def test_require_registered(operator_editor, registrar, product, sources_registered):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as refused:

@@ -66,7 +66,9 @@ def test_renewal_extends_without_gap(clerk, registrar, resource, registered):
     assert renewal.expires_on == lifecycle.anniversary(registered.expires_on + DAY, 3) - DAY
 
 
-def test_product_under_a_shorter_authorisation_takes_its_term(registrar, operator_editor, product):
+def test_product_under_a_shorter_authorisation_takes_its_term(
+    registrar, operator_editor, product, sources_registered
+):
     from gongshu.registry.services import deposit as deposits
 
     product.authorisation_ends = D(2027, 12, 31)
@@ -138,3 +140,19 @@ def test_product_whose_authorisation_ended_cannot_register(operator_editor, prod
             data_name=product.name, summary="s", on=D(2026, 3, 2),
         )  # fmt: skip
     assert "2026-01-31" in refused.value.message_dict["product"][0]
+
+
+def test_a_product_over_unregistered_sources_is_refused_citing_art_16(
+    operator_editor, product, resource
+):
+    from gongshu.registry.services import deposit as deposits
+
+    evidence = deposits.deposit(operator_editor, product=product)
+    with pytest.raises(ValidationError) as refused:
+        workflow.apply(
+            operator_editor, kind="first", product=product, deposit=evidence,
+            data_name=product.name, summary="s", on=D(2026, 3, 2),
+        )  # fmt: skip
+    message = refused.value.message_dict["product"][0]
+    assert resource.name in message and "27号 art. 16" in message
+    assert not product.registrations.exists()

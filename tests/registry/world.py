@@ -80,3 +80,10 @@ def register(clerk, registrar, dataset, on: dt.date):
     workflow.approve(registrar, registration, on=on)
     concluded = registration.notice_ends + dt.timedelta(days=1)
     return workflow.conclude(registrar, registration, on=concluded)
+
+
+@pytest.fixture
+def sources_registered(clerk, registrar, resource):
+    """The product's source resource registered by the implementing body, in force from
+    December 2025 (27号 art. 16: resources before the products built on them)."""
+    return register(clerk, registrar, resource, dt.date(2025, 12, 1))

@@ -132,6 +132,31 @@ def _check_previous(
         )
 
 
+def _check_sources(product: Product, kind: str, on: dt.date) -> None:
+    """27号 art. 16: the implementing body registers the resources, the operator its
+    products; a product is registered only over resources registered and in force."""
+    if kind == Kind.CANCELLATION:
+        return
+    sources = (
+        Dataset.objects.filter(versions__registry_products=product).distinct().order_by("name")
+    )
+    registered = set(
+        Registration.objects.filter(
+            dataset__in=sources, status=Status.REGISTERED, expires_on__gte=on
+        ).values_list("dataset_id", flat=True)
+    )
+    lacking = [d.name for d in sources if d.pk not in registered]
+    if lacking:
+        raise rules.broken(
+            "product",
+            rules.rule("products-registered", on),
+            _(
+                "Its source resources %(names)s have no registration in force; the implementing body registers them first."
+            )
+            % {"names": ", ".join(lacking)},
+        )
+
+
 def _check_first(dataset: Any, product: Any, on: dt.date) -> None:
     subject = {"dataset": dataset} if dataset is not None else {"product": product}
     active = Registration.objects.filter(**subject, status__in=(*IN_PROGRESS, Status.REGISTERED))
@@ -178,6 +203,8 @@ def apply(
             _("The product's authorisation ended on %(end)s; it cannot be registered under it.")
             % {"end": ends},
         )
+    if product is not None:
+        _check_sources(product, kind, day)
     if kind == Kind.FIRST:
         _check_first(dataset, product, day)
         previous = None
