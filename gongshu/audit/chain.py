@@ -171,6 +171,7 @@ class Problem(StrEnum):
     TRUNCATED = "truncated"  # a checkpoint names an entry beyond the head
     FORGED = "forged"  # a checkpoint line whose signature is not the audit key's
     NO_KEY = "no key"  # keyed entries or checkpoints, and no key file to check them
+    BATCH = "batch"  # a batch's Merkle root does not match its entries
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,7 @@ class Report:
     legacy: int = 0
     checkpoints: int = 0
     anchored_seq: int | None = None
+    pending: int = 0  # entries in the outbox, not chained yet: not a fault
 
     @property
     def ok(self) -> bool:

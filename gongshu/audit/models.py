@@ -39,6 +39,11 @@ class AuditEventQuerySet(models.QuerySet):
         # Entries get their seq and hashes only through services.append, under its lock.
         raise AppendOnlyError("append audit entries through gongshu.audit.services")
 
+    def _append_chained(self, events: list[AuditEvent]) -> list[AuditEvent]:
+        """The chainer's one multi-row INSERT of a batch it hashed under the chain lock
+        (``chainer.py``); not for anything else."""
+        return super().bulk_create(events)
+
 
 class AuditEvent(models.Model):
     """Who did what to which resource, and what came of it. ``hash`` is the HMAC-SHA-256
@@ -87,3 +92,51 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("audit entries cannot be deleted")
+
+
+class PendingEntry(models.Model):
+    """The outbox: an entry written by the request in its own transaction (one INSERT, no
+    lock), not yet in the chain. The chainer (``chainer.py``) moves it into
+    ``AuditEvent``, giving it its seq and hash, and deletes it in the same transaction, so
+    an entry is either pending or chained, never both and never lost."""
+
+    at = models.DateTimeField(_("time"), editable=False)
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True, editable=False)
+    actor_username = models.CharField(_("actor"), max_length=150, blank=True, editable=False)
+    organization = models.CharField(_("organization"), max_length=64, blank=True, editable=False)
+    action = models.CharField(_("action"), max_length=64, editable=False)
+    resource = models.CharField(_("resource"), max_length=200, blank=True, editable=False)
+    details = models.JSONField(_("details"), default=dict, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("pending audit entry")
+        verbose_name_plural = _("pending audit entries")
+        ordering = ["id"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"pending {self.action} {self.resource}".strip()
+
+
+class AuditBatch(models.Model):
+    """One batch the chainer appended: entries ``first_seq``–``last_seq`` and the root of
+    the Merkle tree over their hashes (``merkle.py``), from which a proof of inclusion for
+    one entry is made. ``chain.verify`` checks each root against the entries."""
+
+    first_seq = models.BigIntegerField(_("first entry"), unique=True, editable=False)
+    last_seq = models.BigIntegerField(_("last entry"), unique=True, editable=False)
+    root = models.CharField(_("Merkle root"), max_length=64, editable=False)
+    at = models.DateTimeField(_("time"), editable=False)
+
+    class Meta:
+        verbose_name = _("audit batch")
+        verbose_name_plural = _("audit batches")
+        ordering = ["first_seq"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"#{self.first_seq}–{self.last_seq}"
+
+    @property
+    def size(self) -> int:
+        return self.last_seq - self.first_seq + 1

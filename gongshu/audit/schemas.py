@@ -33,3 +33,18 @@ class AuditFilters(Schema):
     action: str | None = None
     limit: int = 100
     cursor: int | None = None
+
+
+class BatchOut(Schema):
+    first_seq: int
+    last_seq: int
+    root: str
+
+
+class ProofOut(Schema):
+    seq: int
+    hash: str
+    batch: BatchOut
+    # Leaf ``index`` of the batch's tree; ``path`` the RFC 6962 audit path to ``batch.root``.
+    index: int
+    path: list[str]

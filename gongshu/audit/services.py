@@ -13,6 +13,7 @@ database once its transaction commits (``checkpoints.py``).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime
@@ -23,12 +24,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongshu.audit import chain, checkpoints, keys
-from gongshu.audit.models import AuditEvent
+from gongshu.audit import chain, chainer, checkpoints, keys, merkle
+from gongshu.audit.models import AuditBatch, AuditEvent, PendingEntry
 from gongshu.policy import reasons
 
-# Any fixed 64-bit number, so the lock cannot collide with another feature's.
-_ADVISORY_LOCK_KEY = 0x6773_6175_6469_7401  # "gsaudit\x01"
+# One lock for direct appends and the chainer (a fixed 64-bit number of its own).
+_ADVISORY_LOCK_KEY = chainer.ADVISORY_LOCK_KEY
 
 
 def _lock() -> None:
@@ -111,6 +112,31 @@ def record(
         return event
 
 
+def defer(
+    actor: Any,
+    action: str,
+    *,
+    resource: Any = None,
+    organization: Any = None,
+    details: dict[str, Any] | None = None,
+) -> PendingEntry:
+    """Append one entry through the outbox: one INSERT in the caller's transaction, no
+    lock; the chainer gives it its seq and hash after the commit (``chainer.kick``), so it
+    commits or rolls back with the change it records, as ``record``'s entries do."""
+    actor_id, username, extra = _actor_fields(actor)
+    entry = PendingEntry.objects.create(
+        at=timezone.now(),
+        actor_id=actor_id,
+        actor_username=username,
+        organization=_organization_code(organization),
+        action=action,
+        resource=resource_ref(resource),
+        details=chain.normalize_details({**extra, **(details or {})}),
+    )
+    transaction.on_commit(chainer.kick)
+    return entry
+
+
 def query_hash(text: str, params: Iterable[Any] = ()) -> str:
     """SHA-256 of a query and its parameters: the log proves which query ran without
     holding values a caller typed into it."""
@@ -134,8 +160,11 @@ def record_access(
     bytes_returned: int | None = None,
     query: str | None = None,
     query_params: Iterable[Any] = (),
-) -> AuditEvent:
-    """One gate decision or one read: allowed or denied, why, and what left the platform."""
+    deferred: bool = False,
+) -> Any:
+    """One gate decision or one read: allowed or denied, why, and what left the platform.
+    ``deferred`` writes it through the outbox (``defer``): a ``PendingEntry``, chained
+    after commit, instead of an ``AuditEvent`` chained under the lock now."""
     details: dict[str, Any] = {"allowed": allowed, "reason": str(reason)}
     # The reason's message ids and values, so its reader sees it in their language.
     reworded = reasons.parts_of(reason)
@@ -151,7 +180,8 @@ def record_access(
         "query_hash": query_hash(query, query_params) if query is not None else None,
     }
     details.update({k: v for k, v in optional.items() if v is not None})
-    return record(actor, action, resource=resource, organization=organization, details=details)
+    write = defer if deferred else record
+    return write(actor, action, resource=resource, organization=organization, details=details)
 
 
 def search(
@@ -191,13 +221,77 @@ def verify(chunk_size: int = 5000, on_progress: Any = None) -> chain.Report:
         anchors = checkpoints.read(key)
     except checkpoints.BadCheckpoint as bad:
         return chain.Report(checked=0, bad_seq=bad.seq, problem=bad.problem, message=bad.message)
-    return chain.verify(
+    report = chain.verify(
         chain.iterate_table(chunk_size),
         on_progress=on_progress,
         key=key.entry if key is not None else None,
         checkpoints=anchors,
         checkpoint_file=str(checkpoints.path()),
     )
+    if report.ok:
+        report = _verify_batches(report)
+    # Entries in the outbox are not broken, only not chained yet.
+    return dataclasses.replace(report, pending=PendingEntry.objects.count())
+
+
+def _verify_batches(report: chain.Report) -> chain.Report:
+    """Each batch's Merkle root against the hashes of its entries (the chain itself is
+    already checked): a proof made from a root the entries do not give is worthless."""
+    hashes = AuditEvent.objects.order_by("seq").values_list("seq", "hash").iterator(5000)
+    current: tuple[int, str] | None = next(hashes, None)
+    for batch in AuditBatch.objects.order_by("first_seq").iterator(1000):
+        while current is not None and current[0] < batch.first_seq:
+            current = next(hashes, None)
+        found: list[str] = []
+        while current is not None and current[0] <= batch.last_seq:
+            found.append(current[1])
+            current = next(hashes, None)
+        if len(found) != batch.size or merkle.root(found) != batch.root:
+            return dataclasses.replace(
+                report,
+                bad_seq=batch.first_seq,
+                problem=chain.Problem.BATCH,
+                message=_(
+                    "The Merkle root of batch %(first)s–%(last)s does not match its entries: "
+                    "the batch record was changed."
+                )
+                % {"first": batch.first_seq, "last": batch.last_seq},
+            )
+    return report
+
+
+class NotChained(Exception):
+    """The entry is still in the outbox, or there is no such entry."""
+
+
+def proof(seq: int) -> dict[str, Any]:
+    """A proof of inclusion of entry ``seq``: its hash, its batch's Merkle root and size,
+    and the audit path from the entry to that root (``merkle.verify`` checks it)."""
+    event = AuditEvent.objects.filter(seq=seq).first()
+    if event is None:
+        raise NotChained(_("There is no chained audit entry %(seq)s.") % {"seq": seq})
+    batch = AuditBatch.objects.filter(first_seq__lte=seq, last_seq__gte=seq).first()
+    if batch is None:  # appended one by one (services.record): a batch of itself
+        return {
+            "seq": seq,
+            "hash": event.hash,
+            "batch": {"first_seq": seq, "last_seq": seq, "root": merkle.root([event.hash])},
+            "index": 0,
+            "path": [],
+        }
+    leaves = list(
+        AuditEvent.objects.filter(seq__gte=batch.first_seq, seq__lte=batch.last_seq)
+        .order_by("seq")
+        .values_list("hash", flat=True)
+    )
+    index = seq - batch.first_seq
+    return {
+        "seq": seq,
+        "hash": event.hash,
+        "batch": {"first_seq": batch.first_seq, "last_seq": batch.last_seq, "root": batch.root},
+        "index": index,
+        "path": merkle.proof(leaves, index),
+    }
 
 
 class CheckpointRefused(Exception):

@@ -4,6 +4,7 @@ checkpoint file and, when ``GONGSHU_AUDIT_ANCHOR_URL`` is set, POST it there too
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import requests
@@ -12,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from gongshu.audit import checkpoints, services
+from gongshu.audit import chainer, checkpoints, services
 from gongshu.audit.models import AuditEvent
 from gongshu.interop import http
 
@@ -29,6 +30,9 @@ class Command(BaseCommand):
         verify = sub.add_parser("verify", help="check every entry, every link, every checkpoint")
         verify.add_argument("--chunk-size", type=int, default=5000)
         verify.add_argument("--no-progress", action="store_true", help="no progress bar")
+        sub.add_parser("chain", help="chain every pending entry (catch-up after a crash)")
+        proof = sub.add_parser("proof", help="print a proof of inclusion of one entry")
+        proof.add_argument("seq", type=int)
         checkpoint = sub.add_parser("checkpoint", help="sign the head and keep it outside the DB")
         checkpoint.add_argument(
             "--verify",
@@ -39,6 +43,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "verify":
             self.verify(options["chunk_size"], show_progress=not options["no_progress"])
+        elif options["subcommand"] == "chain":
+            n = chainer.chain_pending(wait=True)
+            self.stdout.write(_("Chained %(n)s pending entries.") % {"n": n})
+        elif options["subcommand"] == "proof":
+            try:
+                found = services.proof(options["seq"])
+            except services.NotChained as missing:
+                raise CommandError(str(missing)) from None
+            self.stdout.write(json.dumps(found, indent=2))
         elif options["subcommand"] == "checkpoint":
             if options["verify"]:
                 self.verify(5000, show_progress=False)
@@ -74,6 +87,14 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(_("The audit log is intact: %(n)s entries.") % {"n": report.checked})
         )
+        if report.pending:
+            self.stdout.write(
+                _(
+                    "%(n)s entries are pending (written, not chained yet): run `gongshu "
+                    "audit chain` if the number does not go down."
+                )
+                % {"n": report.pending}
+            )
         if report.head_seq is not None:
             self.stdout.write(
                 _("Head: entry %(seq)s, hash %(hash)s")
