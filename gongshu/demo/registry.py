@@ -1,8 +1,10 @@
 """The demo's registrations (26号): the transport commission's resources that have data
 registered — deposited, accepted, reviewed, noticed for 10 working days and coded, on
 dates in the recent past so that every period has run — and one of them left in public
-notice; and one product of the demo operator, a free public-welfare product built from
-the flights resource, registered the same way. Decisions are the platform admin's (the
+notice (one no product is built from); then the demo operator's products, built from the
+flights resource — the registry's free index and the operation demo's two (free and paid
+under a cap) — registered the same way once their source is registered (27号 art. 16:
+resources first). Decisions are the platform admin's (the
 registration authority). Idempotent: a subject already registered or in progress is
 left as it is."""
 
@@ -39,6 +41,8 @@ PRODUCT: dict[str, Any] = {
     "description": "按机场和日期汇总的航班延误指数，供公众出行参考，无偿提供。",
 }
 SOURCE = "nyc-flights"
+# The operation demo's products (gongshu/demo/operation.py), made before this step.
+OPERATION_PRODUCTS = ("flights-punctuality-index", "flights-delay-api")
 ACTIVE = (Status.SUBMITTED, Status.MISSING_ITEMS, Status.REVIEW, Status.NOTICE, Status.REGISTERED)
 
 
@@ -79,13 +83,51 @@ def _walk(
     return registration
 
 
+def _register_products(
+    operator: Principal, authority: Principal, source: Dataset, day: dt.date
+) -> list[Registration]:
+    """Each demo product over the flights version, registered from the day after its
+    source was coded (a product is registered only over registered resources)."""
+    version = source.versions.get(is_current=True)
+    found = list(Product.objects.filter(code__in=(PRODUCT["code"], *OPERATION_PRODUCTS)))
+    if not any(p.code == PRODUCT["code"] for p in found):
+        found.append(
+            products.create_product(
+                operator,
+                Organization.objects.get(code=OPERATOR),
+                source_versions=[version.pk],
+                holding_rights_holder=source.provider,
+                processing_rights_holder=Organization.objects.get(code=OPERATOR),
+                **PRODUCT,
+            )
+        )
+    source_coded = (
+        Registration.objects.filter(dataset=source, status=Status.REGISTERED)
+        .order_by("-coded_on")
+        .values_list("coded_on", flat=True)
+        .first()
+    )
+    if source_coded is None:
+        return []
+    start = max(source_coded + dt.timedelta(days=1), workdays.subtract(day, 20).end)
+    made = []
+    for product in sorted(found, key=lambda p: p.code):
+        if Registration.objects.filter(product=product, status__in=ACTIVE).exists():
+            continue
+        if not product.source_versions.exists():
+            product.source_versions.set([version])
+        made.append(_walk(operator, authority, start, conclude=True, product=product))
+    return made
+
+
 def load(report: Callable[[str], None] = print) -> dict:
     logins = load_users([(login, role, False, False) for login, role in LOGINS.values()])
     authority = Principal.for_user(get_user_model().objects.get(username="admin"))
     clerk, operator = _editor(PROVIDER), _editor(OPERATOR)
     day = today()
-    # Far enough back that acceptance (1), review (5) and notice (10 working days) are over.
-    past = workdays.subtract(day, 30).end
+    # Far enough back that the resources (acceptance 1, review 5, notice 10 working days)
+    # and then the products built on them are coded before today.
+    past = workdays.subtract(day, 45).end
     coded: list[Registration] = []
     noticed: list[Registration] = []
     datasets = list(
@@ -93,6 +135,8 @@ def load(report: Callable[[str], None] = print) -> dict:
         .order_by("name")
         .distinct()
     )
+    # The one left in public notice is one no product is built from.
+    datasets.sort(key=lambda d: d.name == SOURCE, reverse=True)
     for index, dataset in enumerate(datasets):
         if Registration.objects.filter(dataset=dataset, status__in=ACTIVE).exists():
             continue
@@ -102,24 +146,10 @@ def load(report: Callable[[str], None] = print) -> dict:
             start = workdays.subtract(day, 8).end if last else past
             made = _walk(clerk, authority, start, conclude=not last, dataset=dataset)
         (noticed if last else coded).append(made)
-    product = Product.objects.filter(code=PRODUCT["code"]).first()
     source = Dataset.objects.filter(name=SOURCE).first()
-    if product is None and source is not None and source.versions.filter(is_current=True).exists():
+    if source is not None and source.versions.filter(is_current=True).exists():
         with transaction.atomic():
-            product = products.create_product(
-                operator,
-                Organization.objects.get(code=OPERATOR),
-                source_versions=[source.versions.get(is_current=True).pk],
-                holding_rights_holder=source.provider,
-                processing_rights_holder=Organization.objects.get(code=OPERATOR),
-                **PRODUCT,
-            )
-    if (
-        product is not None
-        and not Registration.objects.filter(product=product, status__in=ACTIVE).exists()
-    ):
-        with transaction.atomic():
-            coded.append(_walk(operator, authority, past, conclude=True, product=product))
+            coded.extend(_register_products(operator, authority, source, day))
     codes = ", ".join(r.code for r in coded) or "none new"
     report(f"registry: {len(coded)} registered ({codes}), {len(noticed)} in public notice")
     return {"registered": [r.code for r in coded], "logins": logins}

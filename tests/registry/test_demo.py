@@ -32,3 +32,21 @@ def test_demo_registers_the_transport_resources_and_a_product(db, var_dir):
     product = Product.objects.get(code="flight-delay-index")
     assert product.is_registered and product.is_free
     assert len(first["registered"]) == len(transport)
+
+
+def test_demo_registers_the_operation_products_after_their_source(db, var_dir):
+    loader.load(lambda _: None, with_data=False)
+    for dataset in Dataset.objects.filter(provider__code="sh-transport"):
+        make_version(dataset, "SELECT 1 AS id")
+    operator = Product._meta.get_field("operator").related_model.objects.get(code=demo.OPERATOR)
+    for code, klass in zip(demo.OPERATION_PRODUCTS, ("public_welfare", "industry"), strict=True):
+        Product.objects.create(code=code, name=code, operator=operator, product_class=klass)
+    demo.load(lambda _: None)
+    source = Registration.objects.get(dataset__name=demo.SOURCE, status=Status.REGISTERED)
+    for code in demo.OPERATION_PRODUCTS:
+        product = Product.objects.get(code=code)
+        assert product.is_registered
+        assert list(product.source_versions.values_list("dataset__name", flat=True)) == [
+            demo.SOURCE
+        ]
+        assert product.current_registration().submitted_on > source.coded_on

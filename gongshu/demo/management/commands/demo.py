@@ -27,9 +27,11 @@ class Command(BaseCommand):
         loader.describe_fields(self.stdout.write)  # the fields exist once their file is in
         billing.load(self.stdout.write)  # its demo reads go through the lease: data first
         operation.load(self.stdout.write)  # reconciles what billing's demo metered
+        # Right after operation's: its products are registered before anything is sold
+        # under their plans (billing refuses a paid plan of an unregistered product).
+        logins = registry.load(self.stdout.write)["logins"]  # after the data is in
         # Its processors' logins join the file, so the list printed below is every login.
         logins = transfer.load(self.stdout.write)["logins"]
-        logins = registry.load(self.stdout.write)["logins"]  # after the data is in
         logins = survey.load(self.stdout.write)["logins"]  # every organization is there
         # Under a licence that permits annotate, after access made its logins.
         logins = annotation_demo.load(self.stdout.write)["logins"]
