@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 from typing import Any
 
+import pyarrow as pa
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
@@ -25,7 +26,7 @@ from gongshu.catalog.vocabulary import Sensitivity
 from gongshu.engine import limits
 from gongshu.engine.duck import Engine
 from gongshu.policy.sql import ident, string_literal
-from gongshu.transfer import hashsets, services
+from gongshu.transfer import hashsets, services, siphash
 from gongshu.transfer.models import Declaration, DeclaredResource
 
 # Identifier detectors (privacy/detectors.py), strongest first: one value, one person.
@@ -54,24 +55,26 @@ def _identifier(resource: DeclaredResource, source: gate.Source) -> tuple[str, s
     return None
 
 
-def person_key(value: str, key: bytes) -> str:
-    """The first 128 bits of SHA-256(key ‖ value) as 16 bytes, the key being the 32-byte
-    transfer key (hashsets.key). One SHA-256 compression per identifier up to 23 bytes,
-    where HMAC needs four: the HMAC was two thirds of a 10-million-row count
-    (docs/benchmarks.md). Keyed all the same: without the key no one can compute a
-    person's hash (nor test a phone number against the set), and the secret-prefix
-    weakness HMAC exists for, length extension, needs the whole digest, of which only
-    half is ever kept. 128 bits keep the union exact for any count of people that matters
-    (a collision among 10^9 people has odds below 10^-20) and group as a short BLOB.
-    (Not a UHUGEINT: Parquet has no such type and DuckDB would write it as a DOUBLE,
-    merging people.) A change of this is a change of ``hashsets.SCHEME``."""
-    return f"unhex(left(sha256(unhex('{key.hex()}') || encode({value})), 32))"
+def hash_people(engine: Engine, sql: str, params: list, key: bytes) -> pa.Table:
+    """The people rows (``v``, the normalised identifier; ``non_sensitive``; ``sensitive``)
+    with ``v`` replaced by its keyed hash ``h``: SipHash-2-4 under the 16-byte transfer key
+    over the column in bulk (siphash.py), on the platform's query threads. The raw values
+    pass through this process's memory only, never to a file. A change of this is a
+    change of ``hashsets.SCHEME``."""
+    table = engine.con.execute(sql, params).to_arrow_table()
+    hashes = siphash.hash_array(key, table.column("v"), threads=limits.threads())
+    return pa.table(
+        {
+            "h": pa.array(hashes, pa.uint64()),
+            "non_sensitive": table.column("non_sensitive"),
+            "sensitive": table.column("sensitive"),
+        }
+    )
 
 
-def _people_sql(
-    resource: DeclaredResource, source: gate.Source, key: bytes
-) -> tuple[str, list, str]:
-    """One row per person in the resource: hash, non-sensitive?, sensitive?"""
+def _people_sql(resource: DeclaredResource, source: gate.Source) -> tuple[str, list, str]:
+    """One row per row of the resource that sends a person: the normalised identifier
+    ``v``, non-sensitive?, sensitive?"""
     chosen = set(resource.fields) or set(source.field_names)
     fields = {f.name: f.sensitivity for f in resource.dataset.fields.all()}
     visible = [n for n in source.field_names if n in chosen]
@@ -103,7 +106,7 @@ def _people_sql(
     value = f"{string_literal(detector + ':')} || upper(trim(CAST({ident(column)} AS VARCHAR)))"
     select, params = source.select(row_id=False)
     sql = (
-        f"SELECT {person_key(value, key)} AS h, ({any_of(personal)}) AS non_sensitive,"  # noqa: S608
+        f"SELECT {value} AS v, ({any_of(personal)}) AS non_sensitive,"  # noqa: S608
         f" ({any_of(sensitive)}) AS sensitive FROM ({select}) AS gated"
         f" WHERE {ident(column)} IS NOT NULL AND ({any_of(personal + sensitive)})"
     )
@@ -116,7 +119,7 @@ def count(caller: Any, declaration: Declaration, *, now: dt.datetime | None = No
     services.require_edit(caller, declaration)
     year = services.year_of(now)
     code = declaration.processor.code
-    key = hashsets.key()
+    key = hashsets.key()[:16]
     parts: list[tuple[str, list]] = []
     identifiers: dict[str, str] = {}
     with contextlib.ExitStack() as leases:
@@ -137,7 +140,7 @@ def count(caller: Any, declaration: Declaration, *, now: dt.datetime | None = No
                     _("%(name)s cannot be read for the count: %(reason)s")
                     % {"name": resource.dataset.name, "reason": denied.decision.reason}
                 ) from None
-            sql, params, column = _people_sql(resource, lease.source, key)
+            sql, params, column = _people_sql(resource, lease.source)
             sources.append(lease.source.path)
             if sql:
                 parts.append((sql, params))
@@ -155,21 +158,16 @@ def count(caller: Any, declaration: Declaration, *, now: dt.datetime | None = No
             if parts:
                 union = " UNION ALL ".join(f"({sql})" for sql, _p in parts)
                 params = [value for _sql, p in parts for value in p]
+                engine.con.register("hashed", hash_people(engine, union, params, key))
                 people = (
-                    "SELECT h, bool_or(non_sensitive) AS non_sensitive,"  # noqa: S608
-                    f" bool_or(sensitive) AS sensitive FROM ({union}) GROUP BY h"
+                    "SELECT h, bool_or(non_sensitive) AS non_sensitive,"
+                    " bool_or(sensitive) AS sensitive FROM hashed GROUP BY h"
                 )
             else:
-                people, params = (
-                    (
-                        "SELECT ''::BLOB AS h, false AS non_sensitive, false AS sensitive"
-                        " WHERE false"
-                    ),
-                    [],
+                people = (
+                    "SELECT 0::UBIGINT AS h, false AS non_sensitive, false AS sensitive WHERE false"
                 )
-            engine.con.execute(
-                f"COPY ({people}) TO {string_literal(str(work))} (FORMAT parquet)", params
-            )
+            engine.con.execute(f"COPY ({people}) TO {string_literal(str(work))} (FORMAT parquet)")
             own = engine.con.execute(
                 "SELECT count(*) FILTER (WHERE non_sensitive), count(*) FILTER (WHERE sensitive)"  # noqa: S608
                 f" FROM read_parquet({string_literal(str(work))})"

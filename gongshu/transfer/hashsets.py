@@ -1,7 +1,7 @@
 """The per-year hashed sets of the people each processor sent abroad: one Parquet file
 per counted declaration under ``DATA_DIR/transfer/<processor>/<year>/``, holding each
-person's keyed hash (the first 128 bits of an HMAC-SHA-256 under the platform's transfer
-key, 16 bytes; never a raw value)
+person's keyed hash (SipHash-2-4 under the platform's transfer key, a UBIGINT; never a
+raw value)
 and whether the declaration sends their sensitive and their other personal information.
 
 The year's count is the union of that directory's files, exact (DuckDB's GROUP BY, not a
@@ -24,9 +24,10 @@ from gongshu.engine import storage
 from gongshu.engine.duck import Engine
 from gongshu.policy.sql import string_literal
 
-# How a person's hash is made (counting.person_key) and so which sets can be unioned:
-# part of every set's file name. "k1" is the first 128 bits of SHA-256(key ‖ value).
-SCHEME = "k1"
+# How a person's hash is made (counting.hash_people) and so which sets can be unioned:
+# part of every set's file name. "k1" was the first 128 bits of SHA-256(key ‖ value) in
+# DuckDB SQL; "k2" is SipHash-2-4 under the first 16 bytes of the key (siphash.py).
+SCHEME = "k2"
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 
