@@ -62,6 +62,7 @@ def hash_people(engine: Engine, sql: str, params: list, key: bytes) -> pa.Table:
     pass through this process's memory only, never to a file. A change of this is a
     change of ``hashsets.SCHEME``."""
     table = engine.con.execute(sql, params).to_arrow_table()
+    assert table is not None  # a SELECT always has a result, empty or not
     hashes = siphash.hash_array(key, table.column("v"), threads=limits.threads())
     return pa.table(
         {
