@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field as SchemaField
 from ninja import Query, Router, Schema, Status
 
-from gongshu.catalog import search, services
+from gongshu.catalog import services
 from gongshu.catalog.models import Dataset, Field
 from gongshu.catalog.schemas import (
     DatasetCreate,
@@ -87,11 +87,8 @@ def list_datasets(request: HttpRequest, filters: Query[DatasetFilters]):
             {"offset": _("Use an offset from 0 to %(max)d.") % {"max": MAX_OFFSET}}
         )
     queryset = services.filter_datasets(_base_queryset(request), **params)
-    ranked = bool(params.get("q")) and params.get("ordering") is None
-    count, capped = search.count_capped(queryset, ranked=ranked)
     return {
-        "count": count,
-        "count_capped": capped,
+        "count": queryset.count(),
         "limit": limit,
         "offset": offset,
         "results": list(queryset[offset : offset + limit]),

@@ -99,9 +99,6 @@ class DatasetOut(Schema):
 
 class DatasetPage(Schema):
     count: int
-    # True when ``count`` is only a lower bound: a search for a term in more than 10,000
-    # resources ranks and counts the first 10,000 (catalog/search.py); narrow it down.
-    count_capped: bool = False
     limit: int
     offset: int
     results: list[DatasetOut]

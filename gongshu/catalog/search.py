@@ -16,11 +16,6 @@ from gongshu.catalog.segment import index_text, query_terms
 from gongshu.catalog.vocabulary import DOMAIN_ZH
 
 FTS_TABLE = "catalog_dataset_fts"
-# A term found in more resources than this ranks only this many of them, the first
-# catalogued: scoring every match (bm25, ts_rank) of a term in every resource is what made
-# `数据` take 250 ms over 100,000 resources, and ranks past 10,000 tell a reader nothing.
-# The count stops there too: a listing says "10,000+" (``count_capped``).
-RANKED_AT_MOST = 10_000
 
 SQLITE_INSTALL = [
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(
@@ -138,25 +133,5 @@ def apply(queryset: QuerySet, query: str, *, order_by_rank: bool = True) -> Quer
     else:  # pragma: no cover - only the two supported databases reach here
         raise RuntimeError(f"Gongshu supports SQLite and PostgreSQL, not {vendor}")
     if order_by_rank:
-        queryset = _cap(queryset).order_by("-rank", "id")
+        queryset = queryset.order_by("-rank", "id")
     return queryset
-
-
-def _cap(matched: QuerySet) -> QuerySet:
-    """``matched`` as it is, or restricted to its first ``RANKED_AT_MOST + 1`` resources
-    when it has more: the probe counts over a LIMITed subquery, so it reads at most that
-    many matches however broad the term (the one extra says that there are more)."""
-    first = matched.order_by("id").values("id")[: RANKED_AT_MOST + 1]
-    if first.count() <= RANKED_AT_MOST:
-        return matched
-    return matched.filter(id__in=list(first.values_list("id", flat=True)))
-
-
-def count_capped(queryset: QuerySet, *, ranked: bool) -> tuple[int, bool]:
-    """The number of resources in a listing, and whether it is only a lower bound: a
-    ranked search (``ranked``: ``apply`` ordered it by rank) of a broad term holds
-    ``RANKED_AT_MOST + 1`` resources at most."""
-    total = queryset.count()
-    if ranked and total > RANKED_AT_MOST:
-        return RANKED_AT_MOST, True
-    return total, False

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from gongshu.catalog import search as catalog_search
 from gongshu.catalog import services
 from gongshu.catalog.models import Dataset
 from gongshu.catalog.segment import query_terms, tokens
@@ -81,30 +80,3 @@ def test_search_text_does_not_inject_into_the_query(corpus):
     for hostile in ['" OR 1=1 --', "'; DROP TABLE catalog_dataset; --", "交通 AND NOT", "*"]:
         search(hostile)
     assert Dataset.objects.count() == 4
-
-
-def test_a_term_in_more_resources_than_the_cap_ranks_and_counts_only_the_first(
-    make_dataset, client, monkeypatch
-):
-    monkeypatch.setattr(catalog_search, "RANKED_AT_MOST", 3)
-    made = [
-        make_dataset(
-            name=f"flow-{i}",
-            title_zh="交通流量监测",
-            title_en="",
-            opening_attribute="unconditional",
-        )
-        for i in range(5)
-    ]
-    found = search("交通")
-    assert sorted(found) == sorted(d.name for d in made[:4])  # the first catalogued, and one more
-    answer = client.get("/api/v1/datasets", {"q": "交通"}).json()
-    assert (answer["count"], answer["count_capped"]) == (3, True)
-    # Ordered by something else than rank, nothing is capped: every match is counted.
-    ordered = client.get("/api/v1/datasets", {"q": "交通", "ordering": "title"}).json()
-    assert (ordered["count"], ordered["count_capped"]) == (5, False)
-    # A term with no more matches than the cap is exact.
-    for extra in made[2:]:
-        extra.delete()
-    answer = client.get("/api/v1/datasets", {"q": "交通"}).json()
-    assert (answer["count"], answer["count_capped"]) == (2, False)

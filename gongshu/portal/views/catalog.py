@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from gongshu import gate
-from gongshu.catalog import search as catalog_search
 from gongshu.catalog import services
 from gongshu.catalog.models import Dataset
 from gongshu.catalog.vocabulary import (
@@ -178,7 +177,6 @@ def search(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         results, error, facet_counts = visible.none(), " ".join(exc.messages), {}
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-    _count, capped = catalog_search.count_capped(results, ranked=bool(q) and not SORTS.get(sort))
     facets = [
         {
             "key": key,
@@ -200,8 +198,6 @@ def search(request: HttpRequest) -> HttpResponse:
             "page": page,
             "facets": facets,
             "error": error,
-            "capped": capped,
-            "cap": f"{catalog_search.RANKED_AT_MOST:,}",
             "possible": actions.possible(principal(request), list(page.object_list)),
             "query_string": params.urlencode(),
         },
