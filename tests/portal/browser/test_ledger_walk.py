@@ -6,7 +6,6 @@ closed, and a cost into the closed year refused with nothing posted."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 import pytest
@@ -112,7 +111,7 @@ def test_an_accountant_keeps_a_data_asset_on_the_books(accountant, new_page, sho
     shoot(page, "ledger-tables-zh")
     with page.expect_download() as download:
         page.locator("a[href*='download.xlsx']").first.click()
-    sheet = load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).active
+    sheet = load_workbook(download.value.path()).active
     values = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
     assert any("账面原值" in str(v) for v in values)
     numbers = {Decimal(str(v)) for v in values if isinstance(v, int | float | Decimal)}
