@@ -66,12 +66,19 @@ def main() -> None:
     from gongshu.policy.masks import hmac_sql
     from gongshu.transfer import hashsets
 
-    def legacy_key(value: str, key: bytes) -> str:
-        return f"unhex(left({hmac_sql(value, key)}, 32))"
+    def legacy_hash_people(engine, sql: str, params: list, key: bytes):
+        """The count before SipHash: HMAC-SHA-256 of each identifier in DuckDB SQL (two
+        SHA-256 passes a value, four compression calls), its first 64 bits kept so the
+        sets stay in today's format."""
+        hashed = (
+            f"SELECT CAST('0x' || left({hmac_sql('v', key)}, 16) AS UBIGINT) AS h,"
+            f" non_sensitive, sensitive FROM ({sql}) AS people"
+        )
+        return engine.con.execute(hashed, params).to_arrow_table()
 
     def before():
         with (
-            mock.patch.object(counting, "person_key", legacy_key),
+            mock.patch.object(counting, "hash_people", legacy_hash_people),
             mock.patch.object(counting, "COUNT_MEMORY_LIMIT", limits.query_memory_limit()),
             mock.patch.object(hashsets, "alone", lambda *a: False),
         ):
