@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import pgettext_lazy
+
 # unit -> (family, factor to the family's base)
 UNITS: dict[str, tuple[str, Decimal]] = {
     "B": ("storage", Decimal(1)),
@@ -23,6 +25,20 @@ UNITS: dict[str, tuple[str, Decimal]] = {
     "count": ("count", Decimal(1)),
     "people": ("count", Decimal(1)),
 }
+
+# unit -> how a form or a report names it (storage and compute units read the same in any language)
+LABELS = {
+    "yuan": pgettext_lazy("unit", "yuan"),
+    "10k_yuan": pgettext_lazy("unit", "10,000 yuan"),
+    "percent": pgettext_lazy("unit", "percent"),
+    "count": pgettext_lazy("unit", "count"),
+    "people": pgettext_lazy("unit", "people"),
+}
+
+
+def label(unit: str) -> str:
+    """The unit as shown to people: translated where it is a word, else the code itself."""
+    return str(LABELS.get(unit, unit))
 
 
 class UnitMismatch(ValueError):

@@ -23,7 +23,7 @@ from gongshu.orgs.models import Organization
 from gongshu.orgs.principal import Principal
 from gongshu.portal import svg
 from gongshu.portal.views.common import errors_into, guarded, principal
-from gongshu.survey import aggregates, reminders, services, sources, validation
+from gongshu.survey import aggregates, reminders, services, sources, units, validation
 from gongshu.survey.errors import FormInvalid
 from gongshu.survey.models import (
     Assignment,
@@ -219,7 +219,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     if shown:
         chart = svg.bars(
             [svg.Bar(c["label"], float(c["value"])) for c in shown["cells"] if not c["suppressed"]],
-            title=f"{shown['label']} ({shown['unit']})",
+            title=f"{shown['label']} ({units.label(shown['unit'])})",
         )
     return render(
         request,
@@ -228,6 +228,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
             "campaign": found,
             "table": table,
             "shown": shown,
+            "shown_unit": units.label(shown["unit"]) if shown else "",
             "chart": chart,
             "by": by,
             "dimensions": aggregates.DIMENSIONS,
@@ -293,6 +294,7 @@ def _layout(submission: Submission, errors: list[dict[str, Any]]) -> list[dict[s
         picked = value if isinstance(value, list) else ([] if value in (None, "") else [value])
         return {
             "q": q,
+            "unit": units.label(q["unit"]) if q.get("unit") else "",
             "name": name,
             "label": _label(q.get("label"), q["name"]),
             "hint": _label(q.get("hint"), ""),
