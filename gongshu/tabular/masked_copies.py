@@ -142,7 +142,7 @@ def write(version: Version, scope: str, spec: dict) -> Path:
         MaskingRun.objects.create(
             dataset_id=version.dataset_id,
             version_number=version.number,
-            agreement_id=None if scope == copies.PUBLIC else int(scope),
+            agreement_id=_agreement_still_there(scope),
             rows=int(written[0]) if written else 0,
             cpu_seconds=cpu_seconds,
         )
@@ -150,6 +150,16 @@ def write(version: Version, scope: str, spec: dict) -> Path:
         retire([p for p in target.parent.glob(f"{version.pk}-*.parquet") if p != target])
     copies.marker(target).unlink(missing_ok=True)
     return target
+
+
+def _agreement_still_there(scope: str) -> int | None:
+    """The agreement a copy was written for, or None for the public copy and for an
+    agreement deleted since the read that asked for the copy: the run is evidence of work
+    done and is kept either way, and a dangling id would fail the transaction's commit."""
+    if scope == copies.PUBLIC:
+        return None
+    agreements = MaskingRun.agreement.field.related_model._default_manager
+    return int(scope) if agreements.filter(pk=int(scope)).exists() else None
 
 
 def retire(paths: list[Path], *, unused_for: float | None = None) -> None:

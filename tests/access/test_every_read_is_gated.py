@@ -54,6 +54,8 @@ NOT_DATA = {
     ("POST", "/organizations/{code}/members"),
     ("DELETE", "/organizations/{code}/members/{username}/{role}"),
     ("GET", "/audit/events"),
+    # An entry's Merkle proof: hashes of the audit chain, no table data.
+    ("GET", "/audit/entries/{seq}/proof"),
     ("GET", "/applications"),
     ("POST", "/applications"),
     ("GET", "/applications/{app_id}"),

@@ -101,11 +101,17 @@ def sign_in(page, username: str, password: str = PASSWORD) -> None:
 
 @pytest.fixture
 def migration_rules(transactional_db):
-    """The rule rows that data migrations load (operation's 27号/65号, registry's 26号),
-    again: a live server's database is flushed between tests, and those rows with it."""
+    """The rule rows that data migrations load (operation's 27号/65号, registry's 26号,
+    the ledger's 财会〔2023〕11号, transfer's CAC order 16, the survey's categories, the
+    compute network's nodes), again: a live server's database is flushed between tests,
+    and those rows with it."""
     for app, migration, model in [
         ("operation", "0002_rules_o27_p65_2025", "RuleSet"),
         ("registry", "0002_rules_ndrc26_2025", "RuleSet"),
+        ("ledger", "0002_rules_cas_data_2023", "RuleSet"),
+        ("transfer", "0002_rules_cac16_2024", "RuleSet"),
+        ("survey", "0002_categories_ndrs_2025", "Category"),
+        ("compute", "0002_nodes", "Node"),
     ]:
         if not django_apps.get_model(app, model).objects.exists():
             importlib.import_module(f"gongshu.{app}.migrations.{migration}").load(django_apps, None)

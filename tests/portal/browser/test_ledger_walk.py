@@ -29,7 +29,7 @@ YEAR = 2026
 
 
 @pytest.fixture
-def accountant():
+def accountant(migration_rules):
     enterprise = make_organization(
         "acme-data", "enterprise", name_zh="艾克米数据有限公司", name_en="Acme Data Ltd."
     )
@@ -59,7 +59,7 @@ def _sign_in(page) -> None:
     page.wait_for_url(lambda url: not url.endswith("/login/"))
 
 
-def test_an_accountant_keeps_a_data_asset_on_the_books(accountant, new_page, shoot):
+def test_an_accountant_keeps_a_data_asset_on_the_books(accountant, new_page, shoot, tmp_path):
     page = new_page("zh-CN")
     _sign_in(page)
     page.goto("/ledger/")
@@ -111,7 +111,10 @@ def test_an_accountant_keeps_a_data_asset_on_the_books(accountant, new_page, sho
     shoot(page, "ledger-tables-zh")
     with page.expect_download() as download:
         page.locator("a[href*='download.xlsx']").first.click()
-    sheet = load_workbook(download.value.path()).active
+    assert download.value.suggested_filename.endswith(".xlsx")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)  # openpyxl goes by the extension; the artifact has none
+    sheet = load_workbook(saved).active
     values = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
     assert any("账面原值" in str(v) for v in values)
     numbers = {Decimal(str(v)) for v in values if isinstance(v, int | float | Decimal)}
