@@ -158,8 +158,7 @@ def _agreement_still_there(scope: str) -> int | None:
     done and is kept either way, and a dangling id would fail the transaction's commit."""
     if scope == copies.PUBLIC:
         return None
-    agreements = MaskingRun.agreement.field.related_model._default_manager
-    return int(scope) if agreements.filter(pk=int(scope)).exists() else None
+    return int(scope) if Agreement.objects.filter(pk=int(scope)).exists() else None
 
 
 def retire(paths: list[Path], *, unused_for: float | None = None) -> None:
