@@ -86,9 +86,11 @@ def list_datasets(request: HttpRequest, filters: Query[DatasetFilters]):
         raise ValidationError(
             {"offset": _("Use an offset from 0 to %(max)d.") % {"max": MAX_OFFSET}}
         )
-    queryset = services.filter_datasets(_base_queryset(request), **params)
+    listing = services.list_datasets(_base_queryset(request), **params)
+    queryset = listing.queryset
     return {
-        "count": queryset.count(),
+        "count": listing.count if listing.count is not None else queryset.count(),
+        "capped": listing.capped,
         "limit": limit,
         "offset": offset,
         "results": list(queryset[offset : offset + limit]),

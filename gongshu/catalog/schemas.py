@@ -99,6 +99,11 @@ class DatasetOut(Schema):
 
 class DatasetPage(Schema):
     count: int
+    # A search term that matches very many resources ranks only the first RANK_CAP
+    # (gongshu/catalog/search.py): then count is that cap and more resources match.
+    capped: bool = SchemaField(
+        False, description="More resources match than count; narrow the search to rank them all."
+    )
     limit: int
     offset: int
     results: list[DatasetOut]

@@ -218,6 +218,21 @@ def filter_datasets(
     return queryset
 
 
+def list_datasets(
+    queryset: QuerySet[Dataset],
+    *,
+    q: str | None = None,
+    ordering: str | None = None,
+    **filters: Any,
+) -> search.Ranked:
+    """``filter_datasets`` for a listing people and clients page through: a search ranked
+    by relevance ranks and counts at most ``search.RANK_CAP`` matches and says when there
+    were more. ``count`` is None when the listing was not searched: count it when needed."""
+    if q and ordering is None:
+        return search.ranked(filter_datasets(queryset, **filters), q)
+    return search.Ranked(filter_datasets(queryset, q=q, ordering=ordering, **filters), None, False)
+
+
 LINK_TEXTS = ("title", "format", "media_type", "description")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from gongshu.catalog import search as catalog_search
 from gongshu.catalog import services
 from gongshu.catalog.models import Dataset
 from gongshu.catalog.segment import query_terms, tokens
@@ -80,3 +81,49 @@ def test_search_text_does_not_inject_into_the_query(corpus):
     for hostile in ['" OR 1=1 --', "'; DROP TABLE catalog_dataset; --", "交通 AND NOT", "*"]:
         search(hostile)
     assert Dataset.objects.count() == 4
+
+
+# --- a broad term: the ranked set is capped ---------------------------------------------
+
+
+@pytest.fixture
+def many_matches(make_dataset):
+    """Seven resources that all match 公交; the three oldest are drafts nobody else sees."""
+    for i in range(3):
+        make_dataset(name=f"draft-bus-{i}", title_zh="公交草稿", title_en="", publish=False)
+    # The best title match comes last by id: past the cap it is not ranked.
+    for i in range(3):
+        make_dataset(name=f"bus-{i}", title_zh="公交站点", title_en="", description_zh="公交")
+    make_dataset(name="bus-best", title_zh="公交 公交 公交", title_en="")
+
+
+def test_past_the_cap_only_the_first_matches_are_ranked_and_counted(
+    many_matches, client, monkeypatch
+):
+    answer = client.get("/api/v1/datasets", {"q": "公交"}).json()
+    assert (answer["count"], answer["capped"]) == (4, False)  # drafts are not the public's
+    assert answer["results"][0]["name"] == "bus-best"
+    monkeypatch.setattr(catalog_search, "RANK_CAP", 2)
+    answer = client.get("/api/v1/datasets", {"q": "公交"}).json()
+    # The cap counts what the caller may see: the drafts' lower ids do not use it up.
+    assert (answer["count"], answer["capped"]) == (2, True)
+    assert {r["name"] for r in answer["results"]} == {"bus-0", "bus-1"}
+    monkeypatch.setattr(catalog_search, "RANK_CAP", 4)  # exactly as many as match: not capped
+    answer = client.get("/api/v1/datasets", {"q": "公交"}).json()
+    assert (answer["count"], answer["capped"]) == (4, False)
+
+
+def test_a_sorted_or_unsearched_listing_is_never_capped(many_matches, client, monkeypatch):
+    monkeypatch.setattr(catalog_search, "RANK_CAP", 1)
+    newest = client.get("/api/v1/datasets", {"q": "公交", "ordering": "-updated"}).json()
+    assert (newest["count"], newest["capped"]) == (4, False)
+    assert client.get("/api/v1/datasets").json()["capped"] is False
+
+
+def test_the_portal_says_more_match_than_are_ranked(many_matches, client, monkeypatch):
+    monkeypatch.setattr(catalog_search, "RANK_CAP", 2)
+    page = client.get("/search/", {"q": "公交"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "More than 2 resources match" in page
+    monkeypatch.setattr(catalog_search, "RANK_CAP", 10)
+    page = client.get("/search/", {"q": "公交"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "More than" not in page and "4 resources" in page

@@ -160,7 +160,7 @@ def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     chosen = {key: request.GET.get(key) or None for key, _kw, _c in FACETS}
     sort = request.GET.get("sort", "")
-    error = None
+    error, capped = None, False
     keywords: dict[str, Any] = {kw: chosen[key] for key, kw, _c in FACETS if kw}
     narrowed = visible
     if chosen["format"]:
@@ -170,9 +170,10 @@ def search(request: HttpRequest) -> HttpResponse:
     if chosen["frequency"]:
         narrowed = narrowed.filter(update_frequency=chosen["frequency"])
     try:
-        results = services.filter_datasets(
+        listing = services.list_datasets(
             narrowed, q=q or None, ordering=SORTS.get(sort), **keywords
         )
+        results, capped = listing.queryset, listing.capped
         facet_counts = _facet_counts(results)
     except ValidationError as exc:
         results, error, facet_counts = visible.none(), " ".join(exc.messages), {}
@@ -196,6 +197,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "departments": departments_named(visible, q),
             "sort": sort,
             "page": page,
+            "capped": capped,
             "facets": facets,
             "error": error,
             "possible": actions.possible(principal(request), list(page.object_list)),
