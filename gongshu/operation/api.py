@@ -53,6 +53,7 @@ from gongshu.ops.auth import ApiRequest, optional_principal, require_scope, sign
 from gongshu.ops.errors import ErrorOut
 from gongshu.orgs.models import Organization
 from gongshu.registry.models import Product
+from gongshu.reports import pdf
 
 router = Router(tags=["operation"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -286,4 +287,17 @@ def yearly_report(request: ApiRequest, operator: str, year: int):
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     answer["Content-Disposition"] = f'attachment; filename="operation-{operator}-{year}.xlsx"'
+    return answer
+
+
+@router.get(
+    "/operation/reports/{operator}/{year}.pdf",
+    response={200: None, **ERRORS},
+    auth=signed_in,
+    summary="The end-of-March report of an operator's year, as PDF (the XLSX's figures)",
+)
+def yearly_report_pdf(request: ApiRequest, operator: str, year: int):
+    found = get_object_or_404(Organization, code=operator)
+    answer = HttpResponse(report.pdf(request.auth, found, year), content_type=pdf.CONTENT_TYPE)
+    answer["Content-Disposition"] = f'attachment; filename="operation-{operator}-{year}.pdf"'
     return answer

@@ -1,6 +1,7 @@
 """The end-of-March report (65号): an operator's previous year — cost, revenue and profit,
 sales and revenue per product, the gap to the permitted revenue, price changes — as
-XLSX (xlsxwriter). A PDF needs a library the platform does not have yet.
+XLSX (xlsxwriter) and PDF (reportlab, through ``reports/pdf.py``), both from the same
+rows.
 
 Profit is the year's actual revenue less the operating cost net of subsidies and the
 taxes of the survey in force (its yearly figures, pro rata like the permitted revenue)."""
@@ -22,6 +23,7 @@ from gongshu.operation import pricing, reconciliation
 from gongshu.operation.models import COST_ITEMS, CostSurvey, ProductCap, Reconciliation
 from gongshu.orgs.models import Organization
 from gongshu.orgs.principal import Principal
+from gongshu.reports import pdf as reports_pdf
 
 
 def may_see(actor: Principal, operator: Organization) -> bool:
@@ -96,18 +98,12 @@ def gather(actor: Principal, operator: Organization, year: int) -> dict[str, Any
     }
 
 
-def xlsx(actor: Principal, operator: Organization, year: int) -> bytes:
-    data = gather(actor, operator, year)
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
-    bold = book.add_format({"bold": True})
-    money = book.add_format({"align": "right"})
-    sheet = book.add_worksheet(_("Summary"))
-    sheet.set_column(0, 0, 46)
-    sheet.set_column(1, 1, 20)
+def summary_rows(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The summary as (label, value) rows, the same in the XLSX and the PDF."""
+    operator = data["operator"]
     rows: list[tuple[str, Any]] = [
         (_("Operator"), f"{operator.name_zh} ({operator.code})"),
-        (_("Year"), year),
+        (_("Year"), data["year"]),
         (_("Due to the price and data authorities by"), str(data["due"])),
         (_("Cycle"), f"{data['survey'].cycle_start} – {data['survey'].cycle_end}"),
     ]
@@ -131,31 +127,90 @@ def xlsx(actor: Principal, operator: Organization, year: int) -> bytes:
             (_("Outcome"), str(done.get_outcome_display())),
             (_("Rule"), f"{done.rule.code} ({done.rule.article})"),
         ]
-    for i, (label, value) in enumerate(rows):
+    return rows
+
+
+def product_heads() -> list[str]:
+    return [_("Product"), _("Name"), _("Class"), _("Plan"), _("Sales"), _("Unit"), _("Revenue")]
+
+
+def product_row(p: dict[str, Any]) -> list[str]:
+    values = [p["product"], p["name"], p["class"], p["plan"], p["quantity"], p["unit"]]
+    return [*(str(v) for v in values), p["revenue"]]
+
+
+def change_heads() -> list[str]:
+    return [_("Day"), _("Change"), _("Prices")]
+
+
+def change_row(c: dict[str, Any]) -> list[str]:
+    prices = ", ".join(f"{k}={v}" for k, v in c["prices"].items() if v not in (None, [], "None"))
+    return [c["day"], c["what"], prices]
+
+
+def xlsx(actor: Principal, operator: Organization, year: int) -> bytes:
+    data = gather(actor, operator, year)
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    bold = book.add_format({"bold": True})
+    money = book.add_format({"align": "right"})
+    sheet = book.add_worksheet(_("Summary"))
+    sheet.set_column(0, 0, 46)
+    sheet.set_column(1, 1, 20)
+    for i, (label, value) in enumerate(summary_rows(data)):
         sheet.write(i, 0, label, bold)
         if isinstance(value, Decimal):
             sheet.write_string(i, 1, str(value), money)  # exact text: never a float
         else:
             sheet.write(i, 1, value)
     per = book.add_worksheet(_("Products"))
-    heads = [_("Product"), _("Name"), _("Class"), _("Plan"), _("Sales"), _("Unit"), _("Revenue")]
-    for j, head in enumerate(heads):
+    for j, head in enumerate(product_heads()):
         per.write(0, j, head, bold)
     for i, p in enumerate(data["products"], 1):
-        values = [p["product"], p["name"], p["class"], p["plan"], p["quantity"], p["unit"]]
-        for j, value in enumerate(values):
-            per.write_string(i, j, str(value))
-        per.write_string(i, 6, p["revenue"], money)
+        *texts, revenue = product_row(p)
+        for j, value in enumerate(texts):
+            per.write_string(i, j, value)
+        per.write_string(i, len(texts), revenue, money)
     changes = book.add_worksheet(_("Price changes"))
-    for j, head in enumerate([_("Day"), _("Change"), _("Prices")]):
+    for j, head in enumerate(change_heads()):
         changes.write(0, j, head, bold)
     for i, c in enumerate(data["changes"], 1):
-        changes.write_string(i, 0, c["day"])
-        changes.write_string(i, 1, c["what"])
-        changes.write_string(
-            i,
-            2,
-            ", ".join(f"{k}={v}" for k, v in c["prices"].items() if v not in (None, [], "None")),
-        )
+        for j, value in enumerate(change_row(c)):
+            changes.write_string(i, j, value)
     book.close()
     return out.getvalue()
+
+
+def pdf(actor: Principal, operator: Organization, year: int) -> bytes:
+    """The same figures as ``xlsx``, as a PDF with a chart of the revenue per product."""
+    data = gather(actor, operator, year)
+    document = reports_pdf.Document(
+        _("End-of-March report for %(year)s: %(operator)s")
+        % {"year": year, "operator": operator.name_zh}
+    )
+    document.heading(_("Summary"))
+    document.table(
+        None,
+        [[label, str(value)] for label, value in summary_rows(data)],
+        widths=(0.6, 0.4),
+        numeric=(1,),
+    )
+    document.heading(_("Products"))
+    document.table(
+        product_heads(),
+        [product_row(p) for p in data["products"]],
+        widths=(0.14, 0.22, 0.14, 0.14, 0.12, 0.1, 0.14),
+        numeric=(4, 6),
+    )
+    document.chart(
+        [
+            reports_pdf.Bar(p["name"] or p["product"], Decimal(p["revenue"]))
+            for p in data["products"]
+        ],
+        title=_("Revenue per product"),
+    )
+    document.heading(_("Price changes"))
+    document.table(
+        change_heads(), [change_row(c) for c in data["changes"]], widths=(0.15, 0.25, 0.6)
+    )
+    return document.pdf()

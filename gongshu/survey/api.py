@@ -20,7 +20,17 @@ from gongshu.ops.auth import ApiRequest, optional_principal, require_scope, sign
 from gongshu.ops.errors import ErrorOut
 from gongshu.orgs.models import Organization
 from gongshu.orgs.principal import Principal
-from gongshu.survey import aggregates, export, reminders, services, sources, validation, xlsform
+from gongshu.reports import pdf
+from gongshu.survey import (
+    aggregates,
+    export,
+    reminders,
+    report_pdf,
+    services,
+    sources,
+    validation,
+    xlsform,
+)
 from gongshu.survey.errors import FormInvalid
 from gongshu.survey.models import (
     Assignment,
@@ -361,13 +371,37 @@ def extend_assignment(request: ApiRequest, assignment_id: int, payload: ExtendIn
     summary="Published tables by region, sector or category; suppressed cells are null",
 )
 def campaign_aggregates(request: ApiRequest, campaign_id: int, by: str = Query("region")):
-    principal = request.auth
+    return aggregates.table(_published(request.auth, campaign_id), _dimension(by))
+
+
+def _published(principal: Principal, campaign_id: int) -> Campaign:
+    """The campaign whose aggregates ``principal`` may see: published, or any to the
+    data authority; anything else is not found."""
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     if campaign is None or not (principal.is_data_authority or campaign.published):
         raise Http404
+    return campaign
+
+
+def _dimension(by: str) -> str:
     if by not in aggregates.DIMENSIONS:
         raise ValidationError({"by": [_("Use region, sector or category.")]})
-    return aggregates.table(campaign, by)
+    return by
+
+
+@router.get(
+    "/survey/campaigns/{campaign_id}/report.pdf",
+    response={200: None, **ERRORS},
+    auth=optional_principal,
+    summary="The report as PDF: the published tables (suppressed cells as —), charts, "
+    "the national headline figures",
+)
+def campaign_report_pdf(request: ApiRequest, campaign_id: int, by: str = Query("region")):
+    campaign = _published(request.auth, campaign_id)
+    content = report_pdf.build(campaign, aggregates.table(campaign, _dimension(by)))
+    response = HttpResponse(content, content_type=pdf.CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="survey-{campaign.year}-{by}.pdf"'
+    return response
 
 
 @router.get(

@@ -110,6 +110,8 @@ NOT_DATA = {
     ("GET", "/operation/plans"),
     ("GET", "/operation/plans/{plan_id}"),
     ("GET", "/operation/reports/{operator}/{year}.xlsx"),
+    # The same report as PDF: the XLSX's figures, no table data.
+    ("GET", "/operation/reports/{operator}/{year}.pdf"),
     ("GET", "/operation/rules"),
     ("GET", "/operation/surveys"),
     ("GET", "/operation/surveys/{survey_id}"),
@@ -159,6 +161,8 @@ NOT_DATA = {
     ("GET", "/survey/campaigns"),
     ("GET", "/survey/campaigns/{campaign_id}"),
     ("GET", "/survey/campaigns/{campaign_id}/aggregates"),
+    # The aggregates as PDF: built from the same suppressed tables, never from answers.
+    ("GET", "/survey/campaigns/{campaign_id}/report.pdf"),
     ("GET", "/survey/campaigns/{campaign_id}/assignments"),
     ("GET", "/survey/campaigns/{campaign_id}/export"),
     ("GET", "/survey/campaigns/{campaign_id}/overdue"),

@@ -25,6 +25,7 @@ from gongshu.portal import svg
 from gongshu.portal.views.common import errors_into, guarded, principal
 from gongshu.survey import aggregates, reminders, services, sources, units, validation
 from gongshu.survey.errors import FormInvalid
+from gongshu.survey.headlines import HEADLINES
 from gongshu.survey.models import (
     Assignment,
     Campaign,
@@ -32,16 +33,6 @@ from gongshu.survey.models import (
     FormVersion,
     State,
     Submission,
-)
-
-# DOMAIN.md §6: the national headline figures, beside the platform's own.
-HEADLINES = (
-    (gettext_lazy("Data produced"), "32.85 ZB (+22.44%)", "41.06 ZB (+25%)"),
-    (gettext_lazy("Data stored"), "1.73 ZB", "—"),
-    (gettext_lazy("Storage space, utilisation"), "2.93 ZB, 59%", "—"),
-    (gettext_lazy("Stored data unused for a year"), "~40%", "—"),
-    (gettext_lazy("Computing"), "≈ 0.23 ZFLOPS (2,200+ centres)", "280 EFLOPS"),
-    (gettext_lazy("of which intelligent computing"), "—", "90 EFLOPS (32%)"),
 )
 
 

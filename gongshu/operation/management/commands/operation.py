@@ -6,7 +6,7 @@ services as the API (audited as the user named by ``--user``).
 - ``reconcile --operator CODE --year N --user NAME`` reconciles an operator's year from
   metered revenue;
 - ``report --operator CODE --year N --user NAME --out FILE.xlsx`` writes the end-of-March
-  report;
+  report (``--out FILE.pdf``: as PDF);
 - ``due [--year N]`` lists the reports due by the end of March and whether each year is
   reconciled."""
 
@@ -46,7 +46,9 @@ class Command(BaseCommand):
             step.add_argument("--year", type=int, required=True)
             step.add_argument("--user", required=True, help="who acts (the data authority)")
             if name == "report":
-                step.add_argument("--out", type=Path, required=True)
+                step.add_argument(
+                    "--out", type=Path, required=True, help="FILE.xlsx, or FILE.pdf for a PDF"
+                )
         due = sub.add_parser("due", help="reports due by the end of March")
         due.add_argument("--year", type=int, help="the year reported (default: last year)")
 
@@ -92,7 +94,8 @@ class Command(BaseCommand):
         )
 
     def _report(self, options: dict[str, Any]) -> None:
-        content = report.xlsx(
+        write = report.pdf if options["out"].suffix.lower() == ".pdf" else report.xlsx
+        content = write(
             self._actor(options["user"]), self._operator(options["operator"]), options["year"]
         )
         options["out"].write_bytes(content)
