@@ -4,6 +4,7 @@ from django.urls import path
 from gongshu.portal.views import access, account, auth, authority, catalog, provider, roles, site
 from gongshu.portal.views import annotation as annotation_views
 from gongshu.portal.views import billing as billing_views
+from gongshu.portal.views import compute as compute_views
 from gongshu.portal.views import ledger as ledger_views
 from gongshu.portal.views import operation as operation_views
 from gongshu.portal.views import registry as registry_views
@@ -92,6 +93,15 @@ urlpatterns = [
     path("ledger/<slug:code>/cards/<int:pk>/", ledger_views.card, name="ledger-card"),
     path("ledger/<slug:code>/tables/", ledger_views.tables, name="ledger-tables"),
     path("ledger/<slug:code>/download.<slug:fmt>", ledger_views.download, name="ledger-download"),
+    path("compute/", compute_views.jobs, name="compute"),
+    path("compute/new/", compute_views.submit, name="compute-new"),
+    path("compute/<slug:uid>/", compute_views.job_page, name="compute-job"),
+    path("compute/<slug:uid>/review/", compute_views.review, name="compute-review"),
+    path(
+        "compute/<slug:uid>/outputs/<slug:name>.parquet",
+        compute_views.download,
+        name="compute-download",
+    ),
     path("registry/", registry_views.lookup, name="registry"),
     path("registry/notices/", registry_views.notices, name="registry-notices"),
     path("registry/notices/<uuid:uid>/object/", registry_views.object_to, name="registry-object"),
