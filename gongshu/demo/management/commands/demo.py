@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 
 from gongshu.demo import access, billing, loader, operation, registry, survey, transfer
 from gongshu.demo import annotation as annotation_demo
+from gongshu.demo import compute as compute_demo
 from gongshu.demo import ledger as ledger_demo
 
 
@@ -37,6 +38,9 @@ class Command(BaseCommand):
         logins = annotation_demo.load(self.stdout.write)["logins"]
         # The operator's books of data resources; after billing, whose statements it proposes.
         logins = ledger_demo.load(self.stdout.write)["logins"]
+        # Last: its jobs read the ingested data under agreements it asks access's reviewers
+        # for, and run in the sandbox here rather than waiting for the worker.
+        compute_demo.load(self.stdout.write)
         self.stdout.write(self.style.SUCCESS("Demo data is loaded."))
         self.stdout.write("Demo logins (username / password / role):")
         for login in logins:
