@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongshu.access.models import Agreement
 from gongshu.catalog.models import Dataset
@@ -68,7 +69,8 @@ class Kind(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted")
+    # In context: the bare msgid is a "submitted at" column elsewhere (提交时间).
+    SUBMITTED = "submitted", pgettext_lazy("compute", "Submitted")
     RUNNING = "running", _("Running")
     VETTING = "vetting", _("Vetting")
     REVIEW = "review", _("Awaiting review")

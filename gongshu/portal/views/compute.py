@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from django.views.decorators.http import require_POST
@@ -36,13 +36,9 @@ WHY = {
     "west": N_("a western hub for a batch job (东数西算), the cheapest there"),
 }
 
-# The model's "Submitted" shares its message id with a "submitted at" column elsewhere
-# (提交时间); a job's state reads as its own word here.
-SUBMITTED = pgettext_lazy("compute", "Submitted")
-
 
 def status_label(job: Job) -> str:
-    return str(SUBMITTED) if job.status == Status.SUBMITTED else job.get_status_display()
+    return job.get_status_display()
 
 
 def _job(request: HttpRequest, uid: str) -> Job:
