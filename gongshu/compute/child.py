@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -75,9 +76,40 @@ def run(
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def _spawn(job: dict) -> tuple[dict[str, bytes], float]:
-    mine, theirs = socket.socketpair()
-    process = subprocess.Popen(  # noqa: S603
+class _Worker:
+    """A started worker process and our end of its socket."""
+
+    def __init__(self) -> None:
+        mine, theirs = socket.socketpair()
+        self.owner = os.getpid()
+        self.process = _start(theirs)
+        theirs.close()
+        self.conn = Connection(mine.detach())
+
+    def usable(self) -> bool:
+        # A forked server (gunicorn --preload) must not share its parent's spare.
+        return self.owner == os.getpid() and self.process.poll() is None
+
+
+_spare: _Worker | None = None
+_spare_lock = threading.Lock()
+
+
+def _take() -> _Worker:
+    """The spare worker (already isolated, pyarrow and DuckDB loaded: most of a small
+    job's time was those imports), a new one if it is gone; a new spare starts behind it.
+    Each worker serves one job: a job never meets another's process."""
+    global _spare
+    with _spare_lock:
+        taken, _spare = _spare, None
+        if taken is None or not taken.usable():
+            taken = _Worker()
+        _spare = _Worker()
+    return taken
+
+
+def _start(theirs: socket.socket) -> subprocess.Popen:
+    return subprocess.Popen(  # noqa: S603
         [sys.executable, "-I", str(WORKER), str(theirs.fileno())],
         pass_fds=(theirs.fileno(),),
         env={"PATH": os.defpath, "LANG": "C.UTF-8", "HOME": "/nonexistent", "MALLOC_ARENA_MAX": "2",
@@ -88,8 +120,11 @@ def _spawn(job: dict) -> tuple[dict[str, bytes], float]:
         stderr=subprocess.DEVNULL,
         close_fds=True,
     )  # fmt: skip
-    theirs.close()
-    conn = Connection(mine.detach())
+
+
+def _spawn(job: dict) -> tuple[dict[str, bytes], float]:
+    worker = _take()
+    process, conn = worker.process, worker.conn
     deadline = time.monotonic() + float(job["wall_seconds"])
     header: dict = {}
     bodies: dict[str, bytes] = {}

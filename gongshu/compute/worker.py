@@ -3,13 +3,14 @@ gated inputs exists (gongshu/compute/child.py starts it; the SQL sandbox's worke
 gongshu/engine/sandbox_worker.py, is its model).
 
 Started as ``python -I worker.py FD`` with an empty environment, it imports neither
-Django nor Gongshu. It reads the job from the socket FD and, before loading pyarrow or
-DuckDB (which start threads, after which a process may not change namespaces):
+Django nor Gongshu. Before loading pyarrow or DuckDB (which start threads, after which a
+process may not change namespaces) and before it reads its one job from the socket FD:
 
-1. moves into new user, network and mount namespaces (no network interface is up; a
+1. it moves into new user, network and mount namespaces (no network interface is up; a
    connect fails with "network is unreachable"); where the kernel refuses, the job is
    refused — untrusted Python never runs with the host's network;
-2. loads pyarrow (and DuckDB for SQL), opens each input link read-only;
+2. loads pyarrow and DuckDB, then waits for the job (the server keeps one such spare
+   ready, child.py) and reads each input's declared fields;
 3. ``chroot``s into the job's empty scratch directory and drops every capability (no
    way back out of the chroot, no new privileges): the server's files, its database
    and its secrets are gone from view; what the job writes stays in scratch, which the
@@ -32,7 +33,6 @@ import platform
 import resource
 import sys
 from multiprocessing.connection import Connection
-from typing import Any
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
@@ -108,23 +108,29 @@ def _send(conn: Connection, header: dict, bodies: list[bytes] = ()) -> None:  # 
 
 def main() -> None:
     conn = Connection(int(sys.argv[1]))
-    job = json.loads(conn.recv_bytes())
-    if not isolate():
+    # Isolated and loaded before any job is known: the server starts a spare worker ahead
+    # of the next job (child.py), so the ~1 s of imports is not in a job's time. Nothing
+    # of a job is here yet, and the worker serves one job only.
+    isolated = isolate()
+    if isolated:
+        import duckdb
+        import pyarrow as pa
+        import pyarrow.acero
+        import pyarrow.compute as pc
+        import pyarrow.ipc
+        import pyarrow.parquet as pq
+
+        # What a job may import is loaded now: after the chroot no module file can be found.
+        for module in PRELOAD:
+            with contextlib.suppress(ImportError):
+                __import__(module)
+    try:
+        job = json.loads(conn.recv_bytes())
+    except EOFError:  # a spare whose server went away
+        return
+    if not isolated:
         _send(conn, {"ok": False, "kind": "isolation", "message": "no namespaces"})
         return
-    import pyarrow as pa
-    import pyarrow.acero
-    import pyarrow.compute as pc
-    import pyarrow.ipc
-    import pyarrow.parquet as pq
-
-    # What a job may import is loaded now: after the chroot no module file can be found.
-    for module in PRELOAD:
-        with contextlib.suppress(ImportError):
-            __import__(module)
-    duckdb: Any = None
-    if job["kind"] == "sql":
-        import duckdb
 
     os.chdir(job["dir"])
     # Only the declared fields are read, before the chroot, and the files closed: the

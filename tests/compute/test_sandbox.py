@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.ipc
 import pyarrow.parquet as pq
 import pytest
 
@@ -96,3 +97,33 @@ def test_nothing_written_is_left(spec):
 def test_a_write_past_the_file_size_limit_fails(spec):
     failed = fails(spec, "def run(i):\n    open('big', 'wb').write(b'x' * (4 << 20))")
     assert failed.kind == "error" and "File too large" in failed.message
+
+
+PID_JOB = (
+    "import os\nimport pyarrow as pa\ndef run(i):\n    return pa.table({'pid': [os.getpid()]})"
+)
+
+
+def _pid_of_a_job(spec: dict) -> int:
+    outputs, _cpu = child.run_spec({**spec, "code": PID_JOB})
+    return pa.ipc.open_stream(outputs["out"]).read_all()["pid"][0].as_py()
+
+
+def test_a_job_runs_in_the_spare_started_for_it_and_each_in_its_own(spec):
+    _pid_of_a_job(spec)
+    waiting = child._spare
+    assert waiting is not None and waiting.usable()  # started behind the first job
+    _pid_of_a_job(spec)
+    assert waiting.process.poll() is not None  # the spare served the second job and ended
+    assert child._spare is not None and child._spare is not waiting
+
+
+def test_a_spare_of_another_process_is_not_used(spec, monkeypatch):
+    _pid_of_a_job(spec)
+    inherited = child._spare
+    assert inherited is not None
+    monkeypatch.setattr(inherited, "owner", -1)  # as in a forked server's child
+    _pid_of_a_job(spec)
+    assert inherited.process.poll() is None  # left to its owner, not given a job
+    inherited.process.kill()
+    inherited.process.wait()
