@@ -231,3 +231,22 @@ def agreement(
     odrl.validate(made.policy, {odrl.dataset_urn(d): None for d in datasets})
     made.save()
     return made
+
+
+def permit(made: Agreement, dataset: Dataset, *, actions, masks: dict) -> Agreement:
+    """``made`` with a policy over every field of ``dataset`` permitting ``actions``, with
+    ``masks``: the licence a subsystem's own Action (annotate, compute) needs."""
+    made.policy = odrl.build(
+        uid=f"urn:gongshu:agreement:{made.pk}",
+        assigner=f"urn:gongshu:org:{dataset.provider.code}",
+        assignee=f"urn:gongshu:org:{made.organization.code}",
+        targets=[(odrl.dataset_urn(dataset), [])],
+        purpose=made.purpose,
+        start=made.valid_from,
+        end=made.valid_until,
+        actions=actions,
+        masks=masks,
+    )
+    odrl.validate(made.policy, {odrl.dataset_urn(dataset): None})
+    made.save()
+    return made

@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from gongshu.annotation.services import projects
 from gongshu.catalog import services as catalog
-from gongshu.policy import odrl
-from tests.access.world import agreement
+from tests.access.world import agreement, permit
 from tests.personas import make_member, make_organization
 from tests.tabular.factories import make_version
 
@@ -59,20 +58,12 @@ def licence(user: Any, dataset: Any, *, actions=("read", "annotate"), masks=None
     made = agreement(
         user, "operation", [dataset], user, start=timezone.localdate() - dt.timedelta(1)
     )
-    made.policy = odrl.build(
-        uid=f"urn:gongshu:agreement:{made.pk}",
-        assigner=f"urn:gongshu:org:{dataset.provider.code}",
-        assignee=f"urn:gongshu:org:{made.organization.code}",
-        targets=[(odrl.dataset_urn(dataset), [])],
-        purpose=made.purpose,
-        start=made.valid_from,
-        end=made.valid_until,
+    return permit(
+        made,
+        dataset,
         actions=actions,
         masks={"phone": {"kind": "redact", "text": "▇▇"}} if masks is None else masks,
     )
-    odrl.validate(made.policy, {odrl.dataset_urn(dataset): None})
-    made.save()
-    return made
 
 
 def annotators(project: Any, manager: Any, organization: Any, *names: str, role: str = "annotator"):

@@ -14,8 +14,7 @@ from django.utils import timezone
 from gongshu.catalog import services as catalog
 from gongshu.compute import services
 from gongshu.demo.generated import resident_id
-from gongshu.policy import odrl
-from tests.access.world import agreement
+from tests.access.world import agreement, permit
 from tests.tabular.factories import make_version
 
 DISTRICTS = ["黄浦区", "徐汇区", "静安区", "长宁区"]
@@ -68,20 +67,7 @@ def licence(user: Any, dataset: Any, reviewer: Any, *, actions=("read", "compute
     made = agreement(
         user, "opening", [dataset], reviewer, start=timezone.localdate() - dt.timedelta(1)
     )
-    made.policy = odrl.build(
-        uid=f"urn:gongshu:agreement:{made.pk}",
-        assigner=f"urn:gongshu:org:{dataset.provider.code}",
-        assignee=f"urn:gongshu:org:{made.organization.code}",
-        targets=[(odrl.dataset_urn(dataset), [])],
-        purpose=made.purpose,
-        start=made.valid_from,
-        end=made.valid_until,
-        actions=actions,
-        masks={},
-    )
-    odrl.validate(made.policy, {odrl.dataset_urn(dataset): None})
-    made.save()
-    return made
+    return permit(made, dataset, actions=actions, masks={})
 
 
 def submit(user: Any, licence_: Any, *, fields=FIELDS, **job: Any) -> Any:
