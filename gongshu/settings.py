@@ -206,7 +206,11 @@ LEDGER_COST_SOURCES = [
 PLATFORM_CORE_HOUR_PRICE = env_str("GONGSHU_PLATFORM_CORE_HOUR_PRICE", "0.60")
 
 # Other apps' notification wordings (kind -> subject, body), as access/wording.py's own.
-NOTIFICATION_WORDINGS = ["gongshu.transfer.wording.MESSAGES"]
+NOTIFICATION_WORDINGS = [
+    "gongshu.transfer.wording.MESSAGES",
+    "gongshu.registry.wording.MESSAGES",
+    "gongshu.operation.wording.MESSAGES",
+]
 
 # Where compute-to-data jobs run (gongshu/compute/executors.py): name -> dotted path of
 # run(spec, node), imported when a job asks for it (Ray loads only where it is used).
@@ -233,6 +237,9 @@ PRICE_PLAN_CHECKS = ["gongshu.operation.hooks.price_plan"]
 # Checks access runs on an agreement it is issuing, in the approval's transaction (each
 # raises ValidationError to refuse): authorized operation needs its records (27号).
 AGREEMENT_ISSUE_CHECKS = ["gongshu.operation.hooks.authorized_operation"]
+# Calendar days before the end-of-March report is due (65号, rule p65-report-march) from
+# which operators are reminded: the platform's default, not the law's [check].
+OPERATION_REPORT_REMINDER_DAYS = 15
 
 TABULAR_QUERY_TIMEOUT_S = env_int("GONGSHU_QUERY_TIMEOUT_S", 10)
 TABULAR_QUERY_MEMORY_LIMIT = env_str("GONGSHU_QUERY_MEMORY_LIMIT", "512MB")

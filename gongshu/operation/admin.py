@@ -8,6 +8,7 @@ from gongshu.operation.models import (
     OperatorSelection,
     ProductCap,
     Reconciliation,
+    ReportReminder,
     Rule,
     RuleSet,
     TrialPrice,
@@ -92,3 +93,8 @@ class TrialAdmin(ReadOnly):
 @admin.register(Reconciliation)
 class ReconciliationAdmin(ReadOnly):
     list_display = ("survey", "year", "permitted", "actual", "deviation", "outcome")
+
+
+@admin.register(ReportReminder)
+class ReportReminderAdmin(ReadOnly):
+    list_display = ("operator", "year", "due_on", "sent_on", "recipients")

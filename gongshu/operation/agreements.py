@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 
 from gongshu.audit import services as audit
 from gongshu.catalog.models import Dataset
-from gongshu.operation import dates, rules, who
+from gongshu.operation import dates, plans, rules, who
 from gongshu.operation import items as required
 from gongshu.operation.models import (
     AgreementStatus,
+    ImplementationPlan,
     OperationAgreement,
     OperatorSelection,
     PlanStatus,
@@ -39,10 +40,11 @@ def clause_errors(
     datasets: list[Dataset],
 ) -> dict[str, str]:
     """Every clause the agreement breaks, by field, each with its rule and article."""
-    plan = selection.plan
+    # Its status as stored now: a plan changed since the selection was read is not filed.
+    plan = ImplementationPlan.objects.get(pk=selection.plan_id)
     errors: dict[str, str] = {}
     if plan.status != PlanStatus.FILED:
-        errors["plan"] = rules.broken("a9-filed")
+        errors["plan"] = plans.not_filed(plan)
     years = int(rules.get("a14-term-5y").number)
     if valid_until < valid_from:
         errors["valid_until"] = _("The term ends on or after its first day.")

@@ -42,6 +42,7 @@ from gongshu.operation.schemas import (
     FileIn,
     PermittedIn,
     PermittedOut,
+    PlanChangeIn,
     PlanIn,
     ReconcileIn,
     RuleOut,
@@ -135,6 +136,15 @@ def create_plan(request: ApiRequest, payload: PlanIn):
 @router.get("/operation/plans/{plan_id}", response={200: dict, 404: ErrorOut}, auth=signed_in)
 def get_plan(request: ApiRequest, plan_id: int):
     return shapes.plan(_plan(request, plan_id))
+
+
+@router.patch("/operation/plans/{plan_id}", response={200: dict, **ERRORS}, auth=WRITE)
+def change_plan(request: ApiRequest, plan_id: int, payload: PlanChangeIn):
+    """Change an approved or filed plan and it goes back to approval and filing."""
+    values = payload.dict(exclude_none=True)
+    if "datasets" in values:
+        values["datasets"] = _datasets(values["datasets"])
+    return shapes.plan(plans.change(request.auth, _plan(request, plan_id), **values))
 
 
 @router.post("/operation/plans/{plan_id}/approve", response={200: dict, **ERRORS}, auth=WRITE)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from gongshu.access.models import Agreement, Channel
 from gongshu.billing.models import PricePlan
-from gongshu.operation import caps, rules
+from gongshu.operation import caps, plans, rules
 from gongshu.operation.agreements import needs_consent
 from gongshu.operation.models import (
     AccessLink,
@@ -33,7 +33,7 @@ def _problem(candidate: OperationAgreement, agreement: Agreement, wanted: set[in
     if candidate.status != AgreementStatus.FILED:
         return rules.broken("a14-filed")
     if candidate.plan.status != PlanStatus.FILED:
-        return rules.broken("a9-filed")
+        return plans.not_filed(candidate.plan)
     if not (
         candidate.valid_from <= agreement.valid_from
         and agreement.valid_until <= candidate.valid_until

@@ -123,6 +123,9 @@ class PlanStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     APPROVED = "approved", _("Approved by the government")
     FILED = "filed", _("Approved and filed with the provincial data authority")
+    # Its content changed after approval: it covers no new agreement until approved and
+    # filed again (27号 art. 9); the agreements made under it keep theirs.
+    CHANGED = "changed", _("Changed since its approval: to be approved and filed again")
 
 
 class ImplementationPlan(models.Model):
@@ -523,3 +526,28 @@ class Reconciliation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey} {self.year}: {self.deviation} %"
+
+
+class ReportReminder(models.Model):
+    """The end-of-March reminder sent to an operator for the report of one year: its
+    unique constraint is why an operator is reminded once per year, however often
+    ``gongshu operation remind`` runs."""
+
+    operator = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="operation_report_reminders"
+    )
+    year = models.PositiveSmallIntegerField(_("year reported"))
+    due_on = models.DateField(_("report due"))
+    sent_on = models.DateField(_("sent on"))
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+
+    class Meta:
+        verbose_name = _("report reminder")
+        verbose_name_plural = _("report reminders")
+        ordering = ["-year", "operator"]
+        constraints = [
+            models.UniqueConstraint(fields=["operator", "year"], name="operation_reminded_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operator} {self.year}"

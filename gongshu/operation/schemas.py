@@ -93,6 +93,19 @@ class PlanIn(_In):
     term_end: date
 
 
+class PlanChangeIn(_In):
+    """Only what changes; ``items`` given replace those items."""
+
+    name: str | None = Field(default=None, max_length=200)
+    authorising_government: str | None = Field(default=None, max_length=200)
+    mode: str | None = None
+    items: dict[str, str] | None = None
+    products: list[dict[str, Any]] | None = None
+    datasets: list[str] | None = Field(default=None, description="Resource names")
+    term_start: date | None = None
+    term_end: date | None = None
+
+
 class ApproveIn(_In):
     approved_on: date
     reference: str = Field(max_length=200)

@@ -29,7 +29,7 @@ def record(
     plan = ImplementationPlan.objects.get(pk=plan.pk)  # its status as stored now
     who.require_writer(actor, plan.implementing_body)
     errors: dict[str, str] = {}
-    if plan.status == PlanStatus.DRAFT:
+    if plan.status in (PlanStatus.DRAFT, PlanStatus.CHANGED):
         errors["plan"] = rules.broken("a9-approved")
     if method not in Method.values:
         errors["method"] = _("Choose one of: %(m)s. %(rule)s") % {

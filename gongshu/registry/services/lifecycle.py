@@ -16,8 +16,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gongshu.orgs.facts import as_principal
+from gongshu.registry import wording
 from gongshu.registry.models import Kind, Registration, RuleSet, Status
-from gongshu.registry.services import rules
+from gongshu.registry.services import notices, rules
 from gongshu.registry.services.common import record, require_authority, today
 
 
@@ -110,6 +111,7 @@ def expire(
         registration.reason = rules.citation(row)
         registration.save(update_fields=["status", "decided_on", "reason"])
         record(as_principal(actor), registration, "expired", day, rule=row.code)
+        notices.tell(registration, wording.EXPIRED, day)
         expired.append(registration)
     return expired, kept
 
@@ -136,4 +138,5 @@ def revoke(
     registration.reason = reason.strip()
     registration.save(update_fields=["status", "decided_on", "reason"])
     record(principal, registration, "revoked", day, rule=row.code, note=registration.reason)
+    notices.tell(registration, wording.REVOKED, day, r=registration.reason)
     return registration

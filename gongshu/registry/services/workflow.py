@@ -28,6 +28,7 @@ from gongshu.catalog.models import Dataset
 from gongshu.orgs.facts import as_principal
 from gongshu.orgs.models import OrgKind
 from gongshu.policy import workdays
+from gongshu.registry import wording
 from gongshu.registry.models import (
     Deposit,
     Kind,
@@ -38,7 +39,7 @@ from gongshu.registry.models import (
     Status,
     SubjectType,
 )
-from gongshu.registry.services import codes, lifecycle, rules
+from gongshu.registry.services import codes, lifecycle, notices, rules
 from gongshu.registry.services.common import (
     is_authority,
     record,
@@ -307,6 +308,7 @@ def request_items(
         rule=row.code,
         note=registration.missing_items,
     )
+    notices.tell(registration, wording.ITEMS_REQUESTED, day, r=registration.missing_items)
     return registration
 
 
@@ -352,6 +354,13 @@ def accept(caller: Any, registration: Registration, on: dt.date | None = None) -
         rule_code = "formal-review"
     registration.save()
     record(principal, registration, "accepted", day, rule=rule_code)
+    notices.tell(
+        registration,
+        wording.ACCEPTED,
+        day,
+        due=registration.done_due or registration.review_due,
+        rule=rule_code,
+    )
     return registration
 
 
@@ -371,6 +380,7 @@ def reject(
     registration.reason = reason.strip()
     registration.save()
     record(principal, registration, "rejected", day, rule=step, note=registration.reason)
+    notices.tell(registration, wording.REJECTED, day, r=registration.reason)
     return registration
 
 
@@ -391,6 +401,7 @@ def approve(caller: Any, registration: Registration, on: dt.date | None = None) 
         registration.notice_ends = due(day, "public-notice", registration)
         registration.save()
         record(principal, registration, "notice_started", day, rule="public-notice")
+        notices.tell(registration, wording.NOTICE, day, due=registration.notice_ends)
         return registration
     _enter(principal, registration, day)
     return registration
@@ -441,6 +452,7 @@ def _enter(principal: Any, registration: Registration, day: dt.date) -> None:
             rule="cancellation-done",
             details={"code": previous.code},
         )
+        notices.tell(registration, wording.CANCELLED, day)
         return
     if registration.kind == Kind.FIRST:
         registration.code = codes.next_code(
@@ -472,6 +484,7 @@ def _enter(principal: Any, registration: Registration, day: dt.date) -> None:
         rule="validity",
         details={"code": registration.code, "expires_on": registration.expires_on.isoformat()},
     )
+    notices.tell(registration, wording.REGISTERED, day)
 
 
 # --- objections ----------------------------------------------------------------------------
@@ -558,6 +571,8 @@ def object_to(
         rule=row.code,
         details={"objection": objection.pk},
     )
+    # The applicant learns that there is an objection, not who raised it.
+    notices.tell(registration, wording.OBJECTION, day)
     return objection
 
 
@@ -592,6 +607,8 @@ def decide_objection(
         note=objection.decision_note,
         details={"objection": objection.pk},
     )
+    kind = wording.OBJECTION_SUSTAINED if sustained else wording.OBJECTION_DISMISSED
+    notices.tell(registration, kind, day, r=objection.decision_note)
     return objection
 
 

@@ -8,10 +8,13 @@ services as the API (audited as the user named by ``--user``).
 - ``report --operator CODE --year N --user NAME --out FILE.xlsx`` writes the end-of-March
   report (``--out FILE.pdf``: as PDF);
 - ``due [--year N]`` lists the reports due by the end of March and whether each year is
-  reconciled."""
+  reconciled;
+- ``remind [--on DATE] [--dry-run]`` reminds each operator whose report of last year is
+  due and not produced, once (run daily: ``reminders.send_due``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from gongshu.operation import reconciliation, report, surveys
+from gongshu.operation import reconciliation, reminders, report, surveys
 from gongshu.operation.models import CostSurvey, Reconciliation, SurveyStatus
 from gongshu.orgs.models import Organization
 from gongshu.orgs.principal import Principal
@@ -33,7 +36,7 @@ def _errors(exc: ValidationError) -> str:
 
 
 class Command(BaseCommand):
-    help = "Authorized operation and pricing: permitted, reconcile, report, due."
+    help = "Authorized operation and pricing: permitted, reconcile, report, due, remind."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True)
@@ -51,6 +54,9 @@ class Command(BaseCommand):
                 )
         due = sub.add_parser("due", help="reports due by the end of March")
         due.add_argument("--year", type=int, help="the year reported (default: last year)")
+        remind = sub.add_parser("remind", help="remind operators of the end-of-March report")
+        remind.add_argument("--on", type=dt.date.fromisoformat, help="YYYY-MM-DD (default: today)")
+        remind.add_argument("--dry-run", action="store_true", help="list, send nothing")
 
     def _actor(self, username: str) -> Principal:
         user = get_user_model().objects.filter(username=username).first()
@@ -112,3 +118,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{survey.operator.code} {year}: due {reconciliation.due(year)}, {state}"
             )
+
+    def _remind(self, options: dict[str, Any]) -> None:
+        sent = reminders.send_due(options["on"], dry_run=options["dry_run"])
+        for item in sent:
+            self.stdout.write(
+                f"{item.operator.code} {item.year}: report due {item.due_on}, reminded"
+                + (" (dry run)" if options["dry_run"] else "")
+            )
+        self.stdout.write(f"{len(sent)} reminded.")

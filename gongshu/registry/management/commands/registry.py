@@ -1,7 +1,8 @@
 """``gongshu registry timers [--on DATE] [--overdue]``: the registration body's open steps
 with their due dates, overdue ones first (exit status 1 when any is overdue, for cron);
 ``gongshu registry expire [--on DATE]``: cancel every registration past its last valid
-day and not renewed."""
+day and not renewed; ``gongshu registry remind [--on DATE]``: tell each applicant whose
+renewal window has opened (once per registration; run daily)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from gongshu.registry.services import lifecycle, timers
+from gongshu.registry.services import lifecycle, renewals, timers
 from gongshu.registry.services.common import today
 
 
@@ -27,7 +28,8 @@ def _day(value: str | None) -> dt.date:
 class Command(BaseCommand):
     help = (
         "Registration: `timers` lists the open steps and their due dates (exit 1 when one "
-        "is overdue); `expire` cancels registrations past their validity and not renewed."
+        "is overdue); `expire` cancels registrations past their validity and not renewed; "
+        "`remind` tells applicants whose renewal window opened."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,9 +39,18 @@ class Command(BaseCommand):
         listing.add_argument("--overdue", action="store_true", help="only the overdue steps")
         ending = sub.add_parser("expire", help="cancel registrations not renewed")
         ending.add_argument("--on", help="as of this day (YYYY-MM-DD), today by default")
+        telling = sub.add_parser("remind", help="tell applicants their renewal window opened")
+        telling.add_argument("--on", help="as of this day (YYYY-MM-DD), today by default")
 
     def handle(self, *args: Any, **options: Any) -> None:
         day = _day(options.get("on"))
+        if options["subcommand"] == "remind":
+            for registration in renewals.remind(day):
+                self.stdout.write(
+                    _("reminded %(code)s: renewal open until %(end)s")
+                    % {"code": registration.code, "end": registration.expires_on}
+                )
+            return
         if options["subcommand"] == "expire":
             expired, kept = lifecycle.expire(day)
             for registration in expired:
