@@ -8,7 +8,8 @@
    chunks → Parquet batches), at ``--snapshot-respondents`` × 300.
 3. **Export**: the accepted answers of ``--export-respondents`` submissions × 300 answers
    streamed as CSV and as XLSX (``export.answer_rows`` → ``csv_lines`` /
-   ``xlsx_file``), with the process's peak RSS growth over its baseline.
+   ``xlsx_chunks``), with the process's peak RSS and PSS over its baseline and, for the
+   XLSX, when its first block was ready.
 4. **Validation**: one submission of the default form, and of a 300-indicator form with a
    constraint on every number and a cross-field rule on every tenth.
 
@@ -47,11 +48,23 @@ def rss_mb() -> float:
         return int(handle.read().split()[1]) * resource.getpagesize() / 1e6
 
 
+def pss_mb() -> float:
+    """The proportional set now: shared pages count by their share, as a server worker's
+    cost to the machine does."""
+    with open("/proc/self/smaps_rollup") as handle:
+        for line in handle:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1e3
+    return 0.0
+
+
 class Peak:
-    """The largest resident set seen while the block runs, sampled every 20 ms."""
+    """The largest resident and proportional sets seen while the block runs, sampled
+    every 20 ms."""
 
     def __enter__(self) -> Peak:
         self.start = self.peak = rss_mb()
+        self.pss_start = self.pss_peak = pss_mb()
         self.running = True
         self.thread = threading.Thread(target=self._sample, daemon=True)
         self.thread.start()
@@ -60,11 +73,19 @@ class Peak:
     def _sample(self) -> None:
         while self.running:
             self.peak = max(self.peak, rss_mb())
+            self.pss_peak = max(self.pss_peak, pss_mb())
             time.sleep(0.02)
 
     def __exit__(self, *exc: object) -> None:
         self.running = False
         self.thread.join()
+
+    def __str__(self) -> str:
+        return (
+            f"RSS {self.start:.0f} MB, peak {self.peak:.0f} MB (+{self.peak - self.start:.0f}); "
+            f"PSS {self.pss_start:.0f} MB, peak {self.pss_peak:.0f} MB "
+            f"(+{self.pss_peak - self.pss_start:.0f})"
+        )
 
 
 def setup(var_dir: str) -> None:
@@ -224,21 +245,18 @@ def bench_export(campaign, work: Path) -> None:
         for line in export.csv_lines(export.answer_rows(campaign, [State.ACCEPTED])):
             size += len(line)
         took = time.perf_counter() - start
-    print(
-        f"CSV export: {size / 1e6:.0f} MB in {took:.1f} s; RSS {peak.start:.0f} MB, "
-        f"peak {peak.peak:.0f} MB (+{peak.peak - peak.start:.0f} MB)"
-    )
+    print(f"CSV export: {size / 1e6:.0f} MB in {took:.1f} s; {peak}")
     gc.collect()
     with Peak() as peak:
         start = time.perf_counter()
-        path = export.xlsx_file(export.answer_rows(campaign, [State.ACCEPTED]))
-        size = os.path.getsize(path)
-        for _chunk in export.stream_file(path):
-            pass
+        size, first = 0, None
+        for chunk in export.xlsx_chunks(export.answer_rows(campaign, [State.ACCEPTED])):
+            first = first or time.perf_counter() - start
+            size += len(chunk)
         took = time.perf_counter() - start
     print(
-        f"XLSX export: {size / 1e6:.0f} MB in {took:.1f} s; RSS {peak.start:.0f} MB, "
-        f"peak {peak.peak:.0f} MB (+{peak.peak - peak.start:.0f} MB)"
+        f"XLSX export (zipped as sent): {size / 1e6:.0f} MB in {took:.1f} s, first "
+        f"block after {first or 0:.2f} s; {peak}"
     )
 
 
@@ -284,7 +302,7 @@ def main() -> None:
     parser.add_argument("--indicators", type=int, default=300)
     parser.add_argument("--export-respondents", type=int, default=20_000)
     parser.add_argument("--snapshot-respondents", type=int, default=2_000)
-    parser.add_argument("--skip", default="", help="comma-separated: aggregates, world")
+    parser.add_argument("--skip", default="", help="comma-separated: aggregates, world, validation")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-survey")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -296,7 +314,8 @@ def main() -> None:
     if "world" in skip:
         return
     campaign, version = make_world(args.indicators, args.export_respondents)
-    bench_validation(version)
+    if "validation" not in skip:
+        bench_validation(version)
     bench_export(campaign, args.work)
     bench_snapshot(campaign, min(args.snapshot_respondents, args.export_respondents))
 

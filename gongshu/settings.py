@@ -209,6 +209,7 @@ PLATFORM_CORE_HOUR_PRICE = env_str("GONGSHU_PLATFORM_CORE_HOUR_PRICE", "0.60")
 NOTIFICATION_WORDINGS = [
     "gongshu.transfer.wording.MESSAGES",
     "gongshu.registry.wording.MESSAGES",
+    "gongshu.survey.wording.MESSAGES",
     "gongshu.operation.wording.MESSAGES",
 ]
 

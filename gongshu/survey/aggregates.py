@@ -13,7 +13,8 @@ and the next request writes a new snapshot.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -184,42 +185,139 @@ def _value(value: Decimal) -> str:
     return format(value.normalize(), "f") if value else "0"
 
 
-def table(campaign: Campaign, by: str, rule: suppression.Rule | None = None) -> dict[str, Any]:
-    rule = rule or suppression.Rule()
+@dataclass(frozen=True)
+class _Suppressed:
+    """One indicator's table of one campaign, after suppression."""
+
+    question: Question
+    cells: dict[str, suppression.Cell]
+    total: suppression.Cell
+    outcome: suppression.Outcome
+
+    def published(self, group: str) -> Decimal | None:
+        """The group's value if published (``""`` is the total), else None."""
+        if group == "":
+            return None if self.outcome.total_suppressed else self.total.total
+        if group not in self.cells or group in self.outcome.suppressed:
+            return None
+        return self.cells[group].total
+
+    def shown(self, group: str) -> dict[str, Any] | None:
+        if group == "":
+            return {
+                "respondents": self.total.respondents,
+                "value": _shown(self.published("")),
+                "suppressed": self.outcome.total_suppressed,
+            }
+        if group not in self.cells:
+            return None
+        return {
+            "respondents": self.cells[group].respondents,
+            "value": _shown(self.published(group)),
+            "suppressed": group in self.outcome.suppressed,
+            "reason": self.outcome.suppressed.get(group),
+        }
+
+
+def _shown(value: Decimal | None) -> str | None:
+    return None if value is None else _value(value)
+
+
+def _suppressed(campaign: Campaign, by: str, rule: suppression.Rule) -> dict[str, _Suppressed]:
+    """{question name: its suppressed table}, in the form's order."""
     grouped = cells(snapshot(campaign), by)
-    questions = Question.objects.filter(version=campaign.form_version, indicator=True)
-    categories = {c.code: c for c in Category.objects.all()}
-    zh = language() == "zh"
-    indicators = []
-    for question in questions:
+    found: dict[str, _Suppressed] = {}
+    for question in Question.objects.filter(version=campaign.form_version, indicator=True):
         per = dict(grouped.get(question.pk, {}))
         total = per.pop("", suppression.Cell(0, Decimal(0), Decimal(0)))
-        outcome = suppression.suppress(per, total, rule)
+        found[question.name] = _Suppressed(
+            question, per, total, suppression.suppress(per, total, rule)
+        )
+    return found
+
+
+def previous_campaign(campaign: Campaign, *, include_unpublished: bool = False) -> Campaign | None:
+    """The campaign the year before whose form is a version of the same form (its code):
+    the lineage year on year. Its indicators are matched by question name and unit, so a
+    question renamed or measured in another unit has no previous year. An unpublished
+    previous campaign is only the authority's to compare with."""
+    found = Campaign.objects.filter(
+        year=campaign.year - 1, form_version__form_id=campaign.form_version.form_id
+    ).first()
+    if found is None or not (found.published or include_unpublished):
+        return None
+    return found
+
+
+PERCENT = Decimal("0.1")
+
+
+def change(now: Decimal | None, before: Decimal | None) -> dict[str, str | None] | None:
+    """The change from last year, only between two published values: each year is
+    suppressed on its own first, and a change next to a suppressed value would give it
+    away (this year's value less the change is last year's)."""
+    if now is None or before is None:
+        return None
+    percent = None
+    if before:
+        ratio = (now - before) / abs(before) * 100
+        percent = format(ratio.quantize(PERCENT, rounding=ROUND_HALF_EVEN), "f")
+    return {"absolute": _value(now - before), "percent": percent}
+
+
+def _beside(this: _Suppressed, that: _Suppressed | None, group: str) -> dict[str, Any]:
+    if that is None:
+        return {"previous": None, "change": None}
+    return {
+        "previous": that.shown(group),
+        "change": change(this.published(group), that.published(group)),
+    }
+
+
+def table(
+    campaign: Campaign,
+    by: str,
+    rule: suppression.Rule | None = None,
+    *,
+    include_unpublished: bool = False,
+) -> dict[str, Any]:
+    """The campaign's published tables by ``by``, each cell beside the same cell of the
+    previous year's campaign (``previous_campaign``) and the change between them.
+    ``include_unpublished`` lets the authority compare with a previous campaign it has
+    not published yet."""
+    rule = rule or suppression.Rule()
+    before = previous_campaign(campaign, include_unpublished=include_unpublished)
+    last = _suppressed(before, by, rule) if before else {}
+    categories = {c.code: c for c in Category.objects.all()}
+    zh = language() == "zh"
+    indicators: list[dict[str, Any]] = []
+    for name, this in _suppressed(campaign, by, rule).items():
+        question = this.question
+        that = last.get(name)
+        if that is not None and that.question.unit != question.unit:
+            that = None
+        total = this.shown("")
+        assert total is not None
         indicators.append(
             {
                 "question": question.name,
                 "label": (question.label_zh if zh else question.label_en) or question.name,
                 "unit": question.unit,
-                "total": {
-                    "respondents": total.respondents,
-                    "value": None if outcome.total_suppressed else _value(total.total),
-                    "suppressed": outcome.total_suppressed,
-                },
+                "total": {**total, **_beside(this, that, "")},
                 "cells": [
                     {
                         "group": group,
                         "label": _group_label(by, group, categories),
-                        "respondents": cell.respondents,
-                        "value": None if group in outcome.suppressed else _value(cell.total),
-                        "suppressed": group in outcome.suppressed,
-                        "reason": outcome.suppressed.get(group),
+                        **(this.shown(group) or {}),
+                        **_beside(this, that, group),
                     }
-                    for group, cell in sorted(per.items())
+                    for group in sorted(this.cells)
                 ],
             }
         )
     return {
         "campaign": campaign.year,
+        "previous_campaign": before.year if before else None,
         "by": by,
         "rule": {"min_respondents": rule.min_respondents, "dominance": str(rule.dominance)},
         "indicators": indicators,

@@ -368,10 +368,15 @@ def extend_assignment(request: ApiRequest, assignment_id: int, payload: ExtendIn
     "/survey/campaigns/{campaign_id}/aggregates",
     response={200: dict[str, Any], **ERRORS},
     auth=optional_principal,
-    summary="Published tables by region, sector or category; suppressed cells are null",
+    summary="Published tables by region, sector or category, beside last year's with the "
+    "change; suppressed cells are null",
 )
 def campaign_aggregates(request: ApiRequest, campaign_id: int, by: str = Query("region")):
-    return aggregates.table(_published(request.auth, campaign_id), _dimension(by))
+    return aggregates.table(
+        _published(request.auth, campaign_id),
+        _dimension(by),
+        include_unpublished=request.auth.is_data_authority,
+    )
 
 
 def _published(principal: Principal, campaign_id: int) -> Campaign:
@@ -418,7 +423,7 @@ def campaign_export(request: ApiRequest, campaign_id: int, format: str = Query("
         response = StreamingHttpResponse(export.csv_lines(rows), content_type="text/csv")
     else:
         response = StreamingHttpResponse(
-            export.stream_file(export.xlsx_file(rows)),
+            export.xlsx_chunks(rows),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     response["Content-Disposition"] = f'attachment; filename="survey-{campaign.year}.{format}"'

@@ -1,8 +1,7 @@
 """Exports: a form version back to an XLSForm workbook, and a campaign's answers as CSV
 or XLSX, streamed in constant memory (the export that times out at 132,229 submissions is
 what this must not be: rows are read in chunks by an iterator, CSV is yielded line by
-line, and the XLSX is written by xlsxwriter in ``constant_memory`` mode to a temporary
-file that is then streamed and removed).
+line, and the XLSX is zipped row by row as it is sent, ``xlsx_stream``).
 
 Cells that begin like a formula are defused (``policy.formulas``) in both formats."""
 
@@ -10,15 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import xlsxwriter
 
 from gongshu.policy.formulas import defused_text as defuse
-from gongshu.survey import xlsform
+from gongshu.survey import xlsform, xlsx_stream
 from gongshu.survey.models import Campaign, FormVersion, Question, Submission
 
 SHEETS = ("survey", "choices", "settings")
@@ -112,25 +109,9 @@ def csv_lines(rows: Iterable[list[Any]]) -> Iterator[str]:
         yield buffer.text
 
 
-def xlsx_file(rows: Iterable[list[Any]]) -> str:
-    """The rows as an .xlsx in a temporary file (constant memory); the caller streams and
-    removes it."""
-    handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="survey-")
-    os.close(handle)
-    book = xlsxwriter.Workbook(
-        path, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+def xlsx_chunks(rows: Iterable[list[Any]]) -> Iterator[bytes]:
+    """The rows as an .xlsx, yielded as it is written (``xlsx_stream``): constant memory,
+    no temporary file, the first block out once the first ~64 KB are compressed."""
+    return xlsx_stream.stream(
+        ([defuse(v) if isinstance(v, str) else v for v in row] for row in rows), "answers"
     )
-    sheet = book.add_worksheet("answers")
-    for r, row in enumerate(rows):
-        sheet.write_row(r, 0, [defuse(v) if isinstance(v, str) else v for v in row])
-    book.close()
-    return path
-
-
-def stream_file(path: str, chunk: int = 1 << 16) -> Iterator[bytes]:
-    try:
-        with open(path, "rb") as handle:
-            while block := handle.read(chunk):
-                yield block
-    finally:
-        os.unlink(path)

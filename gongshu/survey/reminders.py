@@ -1,6 +1,8 @@
 """Reminders before the deadline and the overdue notice: an in-app notification (the
 access app's ``Notification``) to the respondent organization's editors and
-administrators, and the same text by e-mail after the transaction commits.
+administrators, worded when read in the reader's language (``wording.py``), and by
+e-mail after the transaction commits, in the site's default language (a user keeps no
+language of their own).
 
 A reminder goes out once a day at most per assignment (``reminded_on``), from
 ``reminder_working_days`` working days before the deadline; after the deadline the
@@ -15,37 +17,20 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import translation
-from django.utils.translation import gettext as _
 
 from gongshu.access.models import Notification
 from gongshu.policy import workdays
+from gongshu.survey import wording
 from gongshu.survey.models import Assignment, Campaign, CampaignStatus
 from gongshu.survey.services import EDITABLE, EDITORS, today_in_china
 
-KIND_DUE = "survey.due"
-KIND_OVERDUE = "survey.overdue"
+KIND_DUE = wording.DUE
+KIND_OVERDUE = wording.OVERDUE
 
 
 def due_soon(assignment: Assignment, today: dt.date) -> bool:
     days = assignment.campaign.reminder_working_days
     return assignment.due_on >= today and workdays.between(today, assignment.due_on) <= days
-
-
-def _words(assignment: Assignment, overdue: bool) -> tuple[str, str]:
-    values = {"year": assignment.campaign.year, "day": assignment.due_on.isoformat()}
-    if overdue:
-        return (
-            _("The %(year)s data resource survey is overdue") % values,
-            _(
-                "Your organization's answers were due on %(day)s. Submit them now, or ask "
-                "the data authority to extend your deadline."
-            )
-            % values,
-        )
-    return (
-        _("The %(year)s data resource survey is due on %(day)s") % values,
-        _("Your organization's answers are due on %(day)s. Submit them before then.") % values,
-    )
 
 
 @transaction.atomic
@@ -64,8 +49,14 @@ def remind(campaign: Campaign, today: dt.date | None = None) -> list[Assignment]
         overdue = assignment.due_on < today
         if assignment.reminded_on == today or not (overdue or due_soon(assignment, today)):
             continue
+        kind = KIND_OVERDUE if overdue else KIND_DUE
+        values = {"year": campaign.year, "day": assignment.due_on.isoformat()}
+        # Stored worded in the platform's language (the admin, e-mail); each reader gets
+        # it worded again in theirs from the kind and values. A user keeps no language
+        # of their own (the language is the browser's or the session's), so the e-mail,
+        # read outside the platform, goes in the site's default.
         with translation.override(settings.LANGUAGE_CODE):
-            subject, body = _words(assignment, overdue)
+            subject, body = wording.worded(kind, values)
         recipients = list(
             people.filter(
                 memberships__organization=assignment.organization,
@@ -77,8 +68,8 @@ def remind(campaign: Campaign, today: dt.date | None = None) -> list[Assignment]
                 recipient=user,
                 subject=subject[:200],
                 body=body,
-                kind=KIND_OVERDUE if overdue else KIND_DUE,
-                params={"year": campaign.year, "day": assignment.due_on.isoformat()},
+                kind=kind,
+                params=values,
             )
             for user in recipients
         )

@@ -200,7 +200,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     by = request.GET.get("by", "region")
     if by not in aggregates.DIMENSIONS:
         by = "region"
-    table = aggregates.table(found, by)
+    table = aggregates.table(found, by, include_unpublished=caller.is_data_authority)
     names = [i["question"] for i in table["indicators"]]
     chosen = request.GET.get("indicator")
     if chosen not in names:

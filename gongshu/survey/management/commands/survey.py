@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +146,9 @@ class Command(BaseCommand):
             raise CommandError(_("No campaign for %(year)s.") % {"year": options["year"]})
         rows = export.answer_rows(campaign, [State.ACCEPTED])
         if options["format"] == "xlsx":
-            shutil.move(export.xlsx_file(rows), options["output"])
+            with open(options["output"], "wb") as binary:
+                for chunk in export.xlsx_chunks(rows):
+                    binary.write(chunk)
         else:
             with open(options["output"], "w", encoding="utf-8", newline="") as handle:
                 for line in export.csv_lines(rows):
