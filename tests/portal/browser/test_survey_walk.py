@@ -26,6 +26,7 @@ WORDS = {
     "en": ("Data stored cannot exceed the storage space.", "From the platform", "Save the draft"),
     "zh-CN": ("数据存储量不能超过存储空间。", "来自平台", "保存草稿"),
 }
+ADD_ENTRY = {"en": "Add another entry", "zh-CN": "再添加一条"}
 
 
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])
@@ -65,7 +66,16 @@ def test_the_form_checks_in_the_browser_as_the_server_does(new_page, live_server
     assert exchange.is_hidden()  # and hidden again once it no longer holds
     page.locator('[name="q:traded_on_exchange"]').select_option("yes")
     assert exchange.is_visible()
+    # A second data centre added in the browser, without saving first.
+    page.locator('[name="q:own_dc"]').select_option("yes")
+    page.locator('[name="r:data_centres:0:dc_name"]').fill("一号中心")
+    page.get_by_role("button", name=ADD_ENTRY[locale]).click()
+    second = page.locator('[name="r:data_centres:1:dc_name"]')
+    assert second.input_value() == ""  # a fresh entry, not a copy of the first's answers
+    second.fill("二号中心")
     shoot(page, f"survey-fill-{locale}")
     page.get_by_role("button", name=save).click()
     page.wait_for_selector(f".field-error >> text={broken}")  # the server says it too
-    assert Submission.objects.get(pk=submission.pk).answers["data_stored"] == "200"
+    answers = Submission.objects.get(pk=submission.pk).answers
+    assert answers["data_stored"] == "200"
+    assert [e["dc_name"] for e in answers["data_centres"]] == ["一号中心", "二号中心"]

@@ -194,6 +194,38 @@
       else checkField(wrapper, q, "q:" + q.name, null, null);
     });
   }
+  // Another entry of a repeat without a round trip: a copy of the last entry, emptied,
+  // its names moved to the next index (r:REPEAT:INDEX:NAME, as the server reads them).
+  function addEntry(repeat) {
+    var entries = form.querySelectorAll('[data-repeat="' + repeat + '"]');
+    var last = entries[entries.length - 1];
+    if (!last) return;
+    var index = Number(last.dataset.index) + 1;
+    var from = "r:" + repeat + ":" + last.dataset.index + ":";
+    var to = "r:" + repeat + ":" + index + ":";
+    var fresh = last.cloneNode(true);
+    fresh.dataset.index = String(index);
+    fresh.querySelectorAll("[name], [id], [for]").forEach(function (el) {
+      ["name", "id", "for"].forEach(function (attr) {
+        var v = el.getAttribute(attr);
+        if (v && v.indexOf(from) !== -1) el.setAttribute(attr, v.split(from).join(to));
+      });
+    });
+    fresh.querySelectorAll("input, select").forEach(function (el) {
+      if (el.type === "checkbox") el.checked = false; else el.value = "";
+    });
+    fresh.querySelectorAll("output").forEach(function (el) { el.textContent = ""; });
+    fresh.querySelectorAll(".invalid").forEach(function (el) { el.classList.remove("invalid"); });
+    fresh.querySelectorAll(".field-error").forEach(function (el) { el.hidden = true; el.textContent = ""; });
+    last.parentNode.insertBefore(fresh, last.nextSibling);
+    var first = fresh.querySelector("input, select");
+    if (first) first.focus();
+    run();
+  }
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-add-entry]");
+    if (button) { event.preventDefault(); addEntry(button.dataset.addEntry); }
+  });
   function touch() { touched = true; run(); }
   form.addEventListener("input", touch);
   form.addEventListener("change", touch);
