@@ -403,7 +403,10 @@ def _dimension(by: str) -> str:
 )
 def campaign_report_pdf(request: ApiRequest, campaign_id: int, by: str = Query("region")):
     campaign = _published(request.auth, campaign_id)
-    content = report_pdf.build(campaign, aggregates.table(campaign, _dimension(by)))
+    table = aggregates.table(
+        campaign, _dimension(by), include_unpublished=request.auth.is_data_authority
+    )
+    content = report_pdf.build(campaign, table)
     response = HttpResponse(content, content_type=pdf.CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="survey-{campaign.year}-{by}.pdf"'
     return response

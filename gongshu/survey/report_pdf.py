@@ -28,6 +28,18 @@ def _shown(value: str | None, suppressed: bool) -> str:
     return SUPPRESSED if suppressed or value is None else value
 
 
+def _year_on_year(row: dict[str, Any]) -> list[str]:
+    """Last year's value and the change, as the API gives them: a change exists only
+    where both years are published, so nothing suppressed can be worked out from it."""
+    previous = row.get("previous")
+    last = "" if previous is None else _shown(previous["value"], previous["suppressed"])
+    change = row.get("change")
+    if change is None:
+        return [last, SUPPRESSED, ""]
+    percent = change.get("percent")
+    return [last, str(change["absolute"]), "" if percent is None else f"{percent} %"]
+
+
 def build(campaign: Campaign, table: dict[str, Any]) -> bytes:
     """``table`` is ``aggregates.table(campaign, by)``, already suppressed."""
     zh = validation.language() == "zh"
@@ -51,21 +63,29 @@ def build(campaign: Campaign, table: dict[str, Any]) -> bytes:
     for indicator in table["indicators"]:
         title = f"{indicator['label']} ({units.label(indicator['unit'])})"
         document.heading(title)
+        compared = table.get("previous_campaign")
         rows = [
             [c["label"], str(c["respondents"]), _shown(c["value"], c["suppressed"])]
+            + (_year_on_year(c) if compared else [])
             for c in indicator["cells"]
         ]
         total = indicator["total"]
         rows.append(
             [_("Total"), str(total["respondents"]), _shown(total["value"], total["suppressed"])]
+            + (_year_on_year(total) if compared else [])
         )
-        document.table(
-            [by, _("Respondents"), title],
-            rows,
-            widths=(0.5, 0.2, 0.3),
-            numeric=(1, 2),
-            bold_last=True,
-        )
+        head = [by, _("Respondents"), title]
+        if compared:
+            change = _("Change from last year")
+            document.table(
+                [*head, str(compared), change, f"{change} (%)"],
+                rows,
+                widths=(0.2, 0.16, 0.19, 0.15, 0.15, 0.15),
+                numeric=(1, 2, 3, 4, 5),
+                bold_last=True,
+            )
+        else:
+            document.table(head, rows, widths=(0.5, 0.2, 0.3), numeric=(1, 2), bold_last=True)
         document.chart(
             [
                 pdf.Bar(c["label"], Decimal(c["value"]))

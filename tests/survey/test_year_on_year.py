@@ -12,6 +12,7 @@ import pytest
 from gongshu.survey import aggregates, services
 from tests.personas import make_member, make_organization
 from tests.survey.forms import default_form
+from tests.survey.test_report_pdf import text_of
 from tests.survey.world import ANSWERS, open_campaign
 
 pytestmark = pytest.mark.django_db
@@ -164,3 +165,14 @@ def test_the_report_page_shows_last_year_beside_this_year(login, data_authority,
     assert '<th scope="col">2025</th>' in html and "Change from last year (%)" in html
     assert "18006" in html and "3000" in html and "16.7" in html
     assert SHANGHAI_LAST_YEAR not in html and ZHEJIANG_LAST_YEAR not in html
+
+
+def test_the_pdf_report_shows_last_year_and_hides_what_the_tables_hide(
+    login, data_authority, this_year
+):
+    path = f"/api/v1/survey/campaigns/{this_year.pk}/report.pdf?by=region"
+    answer = login(data_authority).get(path, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 200
+    text = " ".join(text_of(answer).split())  # table cells wrap their headings
+    assert "Change from last year" in text and "2025" in text and "16.7 %" in text
+    assert SHANGHAI_LAST_YEAR not in text and ZHEJIANG_LAST_YEAR not in text
