@@ -250,6 +250,7 @@ def previous_campaign(campaign: Campaign, *, include_unpublished: bool = False) 
 
 
 PERCENT = Decimal("0.1")
+NO_ANSWERS = {"respondents": 0, "value": "0", "suppressed": False, "reason": None}
 
 
 def change(now: Decimal | None, before: Decimal | None) -> dict[str, str | None] | None:
@@ -304,14 +305,17 @@ def table(
                 "label": (question.label_zh if zh else question.label_en) or question.name,
                 "unit": question.unit,
                 "total": {**total, **_beside(this, that, "")},
+                # A group that answered last year only is a row too (none answered this
+                # year, so nothing of it is this year's to hide): a region that dropped
+                # out shows as such, not as a row gone missing.
                 "cells": [
                     {
                         "group": group,
                         "label": _group_label(by, group, categories),
-                        **(this.shown(group) or {}),
+                        **(this.shown(group) or NO_ANSWERS),
                         **_beside(this, that, group),
                     }
-                    for group in sorted(this.cells)
+                    for group in sorted(set(this.cells) | set(that.cells if that else ()))
                 ],
             }
         )

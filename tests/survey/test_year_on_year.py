@@ -176,3 +176,12 @@ def test_the_pdf_report_shows_last_year_and_hides_what_the_tables_hide(
     text = " ".join(text_of(answer).split())  # table cells wrap their headings
     assert "Change from last year" in text and "2025" in text and "16.7 %" in text
     assert SHANGHAI_LAST_YEAR not in text and ZHEJIANG_LAST_YEAR not in text
+
+
+def test_a_region_that_answered_last_year_only_is_a_row_giving_nothing_away(authority, this_year):
+    table = aggregates.table(this_year, "region", include_unpublished=True)
+    zhejiang = by_group(produced(table))[ZHEJIANG[:2]]  # regions by province
+    assert (zhejiang["respondents"], zhejiang["value"], zhejiang["suppressed"]) == (0, "0", False)
+    # Last year it was a small cell: still suppressed, so there is no change to show.
+    assert zhejiang["previous"]["suppressed"] and zhejiang["previous"]["value"] is None
+    assert zhejiang["change"] is None
