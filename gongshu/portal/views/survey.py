@@ -357,9 +357,17 @@ def _rules(definition: dict[str, Any]) -> dict[str, Any]:
         "calculation",
         "constraint_message",
         "required_message",
+        "list",
+        "choice_filter",
     )
+    filtered = {q["list"] for q in definition["questions"] if q.get("choice_filter")}
     return {
         "questions": [{k: q[k] for k in keep if k in q} for q in definition["questions"]],
+        # The columns a choice_filter reads, of the lists that have one.
+        "choices": {
+            name: {c["name"]: c.get("columns", {}) for c in definition["choices"].get(name, [])}
+            for name in filtered
+        },
         "sections": {
             n: {"relevant": s.get("relevant"), "kind": s["kind"]}
             for n, s in definition["sections"].items()

@@ -16,7 +16,7 @@ from gongshu.survey import services
 from gongshu.survey.models import Submission
 from tests.personas import make_member, make_person, make_transport_bureau
 from tests.portal.browser.conftest import INSTALL
-from tests.survey.forms import default_form
+from tests.survey.forms import default_form, md
 
 pytest.importorskip("playwright.sync_api", reason=INSTALL)
 
@@ -29,12 +29,12 @@ WORDS = {
 ADD_ENTRY = {"en": "Add another entry", "zh-CN": "再添加一条"}
 
 
-@pytest.mark.parametrize("locale", ["en", "zh-CN"])
-def test_the_form_checks_in_the_browser_as_the_server_does(new_page, live_server, shoot, locale):
+def _open_form(new_page, live_server, form: bytes, locale: str):
+    """A clerk's page on their organization's answers to an open campaign of ``form``."""
     authority = make_person("authority-walk", is_superuser=True)
     clerk = make_member("clerk-walk", make_transport_bureau(), "editor")
     admin = Principal.for_user(authority)
-    version = services.import_form(admin, default_form())
+    version = services.import_form(admin, form)
     today = services.today_in_china()
     campaign = services.create_campaign(
         admin, year=2026, form_version=version, reference_date=dt.date(2025, 12, 31),
@@ -50,8 +50,14 @@ def test_the_form_checks_in_the_browser_as_the_server_does(new_page, live_server
         [{"name": "sessionid", "value": session.cookies["sessionid"].value,
           "domain": urlparse(live_server.url).hostname, "path": "/"}]
     )  # fmt: skip
-    broken, platform, save = WORDS[locale]
     page.goto(f"/survey/answers/{submission.pk}/")
+    return page, submission
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_the_form_checks_in_the_browser_as_the_server_does(new_page, live_server, shoot, locale):
+    page, submission = _open_form(new_page, live_server, default_form(), locale)
+    broken, platform, save = WORDS[locale]
     assert platform in page.content()
     page.locator('[name="q:storage_space"]').fill("100")
     page.locator('[name="q:data_stored"]').fill("200")
@@ -79,3 +85,35 @@ def test_the_form_checks_in_the_browser_as_the_server_does(new_page, live_server
     answers = Submission.objects.get(pk=submission.pk).answers
     assert answers["data_stored"] == "200"
     assert [e["dc_name"] for e in answers["data_centres"]] == ["一号中心", "二号中心"]
+
+
+def test_a_choice_filter_offers_only_the_choices_the_server_accepts(new_page, live_server):
+    form = md(
+        [
+            ["type", "name", "label", "choice_filter"],
+            ["select_one province", "province", "Province", ""],
+            ["select_one city", "city", "City", "province = ${province}"],
+        ],
+        [
+            ["list_name", "name", "label", "province"],
+            ["province", "sh", "Shanghai", ""],
+            ["province", "zj", "Zhejiang", ""],
+            ["city", "pudong", "Pudong", "sh"],
+            ["city", "hangzhou", "Hangzhou", "zj"],
+        ],
+    )
+    page, submission = _open_form(new_page, live_server, form, "en")
+    city = page.locator('[name="q:city"]')
+    page.locator('[name="q:province"]').select_option("sh")
+    assert city.locator('option[value="hangzhou"]').get_attribute("hidden") is not None
+    assert city.locator('option[value="pudong"]').get_attribute("hidden") is None
+    city.select_option("pudong")
+    page.locator('[name="q:province"]').select_option("zj")  # Pudong is not in Zhejiang
+    assert city.input_value() == ""
+    assert city.locator('option[value="pudong"]').get_attribute("hidden") is not None
+    city.select_option("hangzhou")
+    page.get_by_role("button", name="Save the draft").click()
+    page.wait_for_load_state()
+    assert Submission.objects.get(pk=submission.pk).answers == {
+        "province": "zj", "city": "hangzhou"
+    }  # fmt: skip

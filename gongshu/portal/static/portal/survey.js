@@ -157,7 +157,24 @@
     }
     return !q.relevant || bool(evaluate(q.relevant.tree, scope));
   }
+  // A choice_filter offers only the choices whose columns it lets through, as the server
+  // accepts only those; a choice no longer offered is unpicked.
+  function filterChoices(wrapper, q, scope) {
+    var columns = (rules.choices || {})[q.list];
+    if (!q.choice_filter || !columns) return;
+    wrapper.querySelectorAll("option, input[type=checkbox]").forEach(function (el) {
+      if (el.value === "") return;
+      var inner = { lookup: scope.lookup, current: scope.current,
+                    columns: Object.assign({ name: el.value }, columns[el.value] || {}) };
+      var offered = bool(evaluate(q.choice_filter.tree, inner));
+      var holder = el.tagName === "OPTION" ? el : el.closest("label") || el;
+      holder.hidden = !offered;
+      if (!offered && el.tagName === "OPTION" && el.selected) el.parentNode.value = "";
+      if (!offered && el.type === "checkbox") el.checked = false;
+    });
+  }
   function checkField(wrapper, q, name, repeat, index) {
+    filterChoices(wrapper, q, scopeFor(repeat, index, valueOf(q, name)));
     var value = valueOf(q, name);
     var scope = scopeFor(repeat, index, value);
     var shown = relevant(q, scope);
