@@ -1,7 +1,7 @@
 """Telling the parties, as the handlers of access's events (policy/events.py): an in-app
 notification per user, worded in the reader's language when read (access/wording.py), and
-the same text by e-mail, in the platform's language, through Django's mail backend once
-the transaction that caused it has committed."""
+the same text by e-mail, in each recipient's language (orgs/languages.py), through
+Django's mail backend once the transaction that caused it has committed."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from django.utils import translation
 
 from gongshu.access import wording
 from gongshu.access.models import Agreement, Application, Notification
+from gongshu.orgs import languages
 from gongshu.orgs.models import Organization, OrgKind, PlatformRoleName, Role
 from gongshu.policy.events import AgreementMoved, ApplicationMoved
 
@@ -132,10 +133,18 @@ def send(
         )
         for user in unique.values()
     )
-    emails = [user.email for user in unique.values() if user.email]
-    if emails:
+    mailed = [user for user in unique.values() if user.email]
+    if mailed:
         # After commit: a rolled-back transition must not have told anyone anything.
-        # One message per recipient, so no one sees the others' addresses.
-        messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in emails]
+        # One message per recipient, so no one sees the others' addresses, in the
+        # recipient's own language (orgs/languages.py).
+        spoken = languages.of(mailed)
+        worded: dict[str, tuple[str, str]] = {}
+        for language in set(spoken.values()):
+            with translation.override(language):
+                worded[language] = model.worded()
+        messages = [
+            (*worded[spoken[user.pk]], settings.DEFAULT_FROM_EMAIL, [user.email]) for user in mailed
+        ]
         transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
     return made

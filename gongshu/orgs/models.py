@@ -181,3 +181,24 @@ class ApiToken(models.Model):
 
     def allows(self, scope: str) -> bool:
         return SCOPE_RANK[TokenScope(self.scope)] >= SCOPE_RANK[TokenScope(scope)]
+
+
+class LanguagePreference(models.Model):
+    """The language a person last chose in the portal (or signed in with): what the
+    platform writes to them in where no browser is asked, in e-mail."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="language_preference",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(_("language"), max_length=16, choices=settings.LANGUAGES)
+
+    class Meta:
+        verbose_name = _("language preference")
+        verbose_name_plural = _("language preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language}"

@@ -1,8 +1,7 @@
 """Reminders before the deadline and the overdue notice: an in-app notification (the
 access app's ``Notification``) to the respondent organization's editors and
 administrators, worded when read in the reader's language (``wording.py``), and by
-e-mail after the transaction commits, in the site's default language (a user keeps no
-language of their own).
+e-mail after the transaction commits, in each recipient's language (``access.notify.send``).
 
 A reminder goes out once a day at most per assignment (``reminded_on``), from
 ``reminder_working_days`` working days before the deadline; after the deadline the
@@ -12,13 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.utils import translation
 
-from gongshu.access.models import Notification
+from gongshu.access import notify
 from gongshu.policy import workdays
 from gongshu.survey import wording
 from gongshu.survey.models import Assignment, Campaign, CampaignStatus
@@ -40,7 +36,6 @@ def remind(campaign: Campaign, today: dt.date | None = None) -> list[Assignment]
     if campaign.status != CampaignStatus.OPEN:
         return []
     reminded = []
-    messages = []
     people = get_user_model().objects
     pending = Assignment.objects.filter(
         campaign=campaign, submission__state__in=EDITABLE
@@ -51,36 +46,16 @@ def remind(campaign: Campaign, today: dt.date | None = None) -> list[Assignment]
             continue
         kind = KIND_OVERDUE if overdue else KIND_DUE
         values = {"year": campaign.year, "day": assignment.due_on.isoformat()}
-        # Stored worded in the platform's language (the admin, e-mail); each reader gets
-        # it worded again in theirs from the kind and values. A user keeps no language
-        # of their own (the language is the browser's or the session's), so the e-mail,
-        # read outside the platform, goes in the site's default.
-        with translation.override(settings.LANGUAGE_CODE):
-            subject, body = wording.worded(kind, values)
         recipients = list(
             people.filter(
                 memberships__organization=assignment.organization,
                 memberships__role__in=EDITORS,
             ).distinct()
         )
-        Notification.objects.bulk_create(
-            Notification(
-                recipient=user,
-                subject=subject[:200],
-                body=body,
-                kind=kind,
-                params=values,
-            )
-            for user in recipients
-        )
-        messages += [
-            (subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-            for user in recipients
-            if user.email
-        ]
+        # In-app worded again in each reader's language when read, by e-mail in each
+        # recipient's own (access.notify.send, orgs/languages.py).
+        notify.send(recipients, kind, values)
         assignment.reminded_on = today
         assignment.save(update_fields=["reminded_on"])
         reminded.append(assignment)
-    if messages:
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
     return reminded

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from gongshu.ops.auth import lockout_message, lockout_seconds
+from gongshu.orgs import languages
 
 
 def demo_logins() -> list[dict]:
@@ -34,6 +35,12 @@ class LoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["demo_logins"] = demo_logins()
         return context
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The browser's language at the first sign-in, until the person chooses one.
+        languages.remember(form.get_user(), self.request.LANGUAGE_CODE, replace=False)
+        return response
 
 
 def locked_out(
