@@ -7,6 +7,7 @@ from gongshu.portal.views import billing as billing_views
 from gongshu.portal.views import compute as compute_views
 from gongshu.portal.views import ledger as ledger_views
 from gongshu.portal.views import operation as operation_views
+from gongshu.portal.views import operation_pricing as pricing_views
 from gongshu.portal.views import registry as registry_views
 from gongshu.portal.views import sql as sql_views
 from gongshu.portal.views import survey as survey_views
@@ -77,6 +78,55 @@ urlpatterns = [
         operation_views.report_file,
         name="operation-report",
     ),
+    path("operation/plans/new/", operation_views.plan_new, name="operation-plan-new"),
+    path("operation/plans/<int:pk>/", operation_views.plan_page, name="operation-plan"),
+    path(
+        "operation/plans/<int:pk>/change/",
+        operation_views.plan_change,
+        name="operation-plan-change",
+    ),
+    path(
+        "operation/plans/<int:pk>/approve/",
+        operation_views.plan_approve,
+        name="operation-plan-approve",
+    ),
+    path("operation/plans/<int:pk>/file/", operation_views.plan_file, name="operation-plan-file"),
+    path(
+        "operation/plans/<int:pk>/selections/",
+        operation_views.plan_select,
+        name="operation-plan-select",
+    ),
+    path(
+        "operation/plans/<int:pk>/agreements/new/",
+        operation_views.agreement_new,
+        name="operation-agreement-new",
+    ),
+    path(
+        "operation/agreements/<int:pk>/", operation_views.agreement_page, name="operation-agreement"
+    ),
+    path(
+        "operation/agreements/<int:pk>/file/",
+        operation_views.agreement_file,
+        name="operation-agreement-file",
+    ),
+    path(
+        "operation/agreements/<int:pk>/consents/",
+        operation_views.agreement_consent,
+        name="operation-agreement-consent",
+    ),
+    path("operation/surveys/new/", pricing_views.survey_new, name="operation-survey-new"),
+    path("operation/surveys/<int:pk>/", pricing_views.survey_page, name="operation-survey"),
+    path(
+        "operation/surveys/<int:pk>/approve/",
+        pricing_views.survey_approve,
+        name="operation-survey-approve",
+    ),
+    path(
+        "operation/surveys/<int:pk>/reconcile/",
+        pricing_views.survey_reconcile,
+        name="operation-survey-reconcile",
+    ),
+    path("operation/products/<slug:code>/cap/", pricing_views.cap, name="operation-cap"),
     path("transfers/", transfer_views.declarations, name="transfers"),
     path("transfers/new/", transfer_views.declare, name="transfer-new"),
     path("transfers/overview/", transfer_views.overview, name="transfer-overview"),

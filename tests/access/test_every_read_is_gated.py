@@ -120,6 +120,8 @@ NOT_DATA = {
     ("POST", "/operation/agreements/{agreement_id}/file"),
     ("POST", "/operation/bond-yields"),
     ("POST", "/operation/plans"),
+    # A plan's change (plans.change): its content, no table data.
+    ("PATCH", "/operation/plans/{plan_id}"),
     ("POST", "/operation/plans/{plan_id}/approve"),
     ("POST", "/operation/plans/{plan_id}/file"),
     ("POST", "/operation/plans/{plan_id}/selections"),
@@ -300,6 +302,14 @@ PORTAL_NOT_DATA = {
     "transfers", "transfer-new", "transfer-overview", "transfer", "transfer-count",
     # Authorized operation: records, disclosure, the calculator, the report of billed revenue.
     "operation", "operation-public", "operation-calculator", "operation-report",
+    # Its forms: a plan (items, status, history), its approval, filing and operator
+    # selection; an operation agreement, its filing and consents (records, no table data).
+    "operation-plan", "operation-plan-new", "operation-plan-change", "operation-plan-approve",
+    "operation-plan-file", "operation-plan-select", "operation-agreement",
+    "operation-agreement-new", "operation-agreement-file", "operation-agreement-consent",
+    # A cost survey, its approval and a year's reconciliation (figures, no table data).
+    "operation-survey", "operation-survey-new", "operation-survey-approve",
+    "operation-survey-reconcile", "operation-cap",
     # Survey, ledger and registry pages: answers, books, registrations; the transfer
     # report is the declaration's DOCX. Annotation's pages are the shell its script fills
     # from the API's gated task reads (GATED_ELSEWHERE).
