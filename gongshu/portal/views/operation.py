@@ -56,6 +56,7 @@ from gongshu.portal.operation_forms import (
     SelectionForm,
 )
 from gongshu.portal.views.common import errors_into, guarded, principal
+from gongshu.registry.models import ProductClass
 
 
 def may_see_records(caller: Principal) -> bool:
@@ -217,7 +218,10 @@ def _history(plan: ImplementationPlan) -> list[dict[str, Any]]:
                 "who": event.actor_username,
                 "what": HISTORY.get(event.action, event.action),
                 "changes": changes,
-                "details": event.details if not changes else {},
+                # How it came (session, token) is the audit log's business, not a reader's.
+                "details": {k: v for k, v in event.details.items() if k != "via"}
+                if not changes
+                else {},
                 "status": _status_change(event.details),
             }
         )
@@ -252,6 +256,10 @@ def _plan_page(
             (r, values.get(r.item, "")) for r in rules.of_topic("plan_item") if r.item in values
         ],
         "datasets": plan.datasets.order_by("name"),
+        "products": [
+            {"name": p.get("name"), "class": _product_class(p.get("class"))}
+            for p in plan.products or []
+        ],
         "selections": plan.selections.select_related("operator"),
         "agreements": OperationAgreement.objects.visible_to(caller)
         .filter(plan=plan)
@@ -262,6 +270,14 @@ def _plan_page(
         **shown,
     }
     return render(request, "portal/operation_plan.html", context, status=status)
+
+
+def _product_class(code: Any) -> str:
+    """A product class in the reader's language (the plan keeps its code)."""
+    try:
+        return str(ProductClass(code).label)
+    except ValueError:
+        return str(code)
 
 
 @guarded(may_see_records)
