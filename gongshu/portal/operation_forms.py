@@ -27,6 +27,7 @@ from gongshu.operation.models import (
     ProductCap,
     ProviderConsent,
     Reconciliation,
+    TrialPrice,
 )
 
 # The items a structured field of the form gives (the services read them from there).
@@ -323,3 +324,12 @@ class CapForm(forms.Form):
         label=_label(ProductCap, "valid_from"), widget=_day(), required=False
     )
     basis = forms.CharField(label=_label(ProductCap, "basis"), widget=_text(), required=False)
+
+
+class TrialForm(forms.Form):
+    starts_on = forms.DateField(
+        label=_label(TrialPrice, "starts_on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label=_label(TrialPrice, "ends_on"), widget=forms.DateInput(attrs={"type": "date"})
+    )

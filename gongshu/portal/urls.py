@@ -127,6 +127,7 @@ urlpatterns = [
         name="operation-survey-reconcile",
     ),
     path("operation/products/<slug:code>/cap/", pricing_views.cap, name="operation-cap"),
+    path("operation/products/<slug:code>/trial/", pricing_views.trial, name="operation-trial"),
     path("transfers/", transfer_views.declarations, name="transfers"),
     path("transfers/new/", transfer_views.declare, name="transfer-new"),
     path("transfers/overview/", transfer_views.overview, name="transfer-overview"),

@@ -309,7 +309,7 @@ PORTAL_NOT_DATA = {
     "operation-agreement-new", "operation-agreement-file", "operation-agreement-consent",
     # A cost survey, its approval and a year's reconciliation (figures, no table data).
     "operation-survey", "operation-survey-new", "operation-survey-approve",
-    "operation-survey-reconcile", "operation-cap",
+    "operation-survey-reconcile", "operation-cap", "operation-trial",
     # Survey, ledger and registry pages: answers, books, registrations; the transfer
     # report is the declaration's DOCX. Annotation's pages are the shell its script fills
     # from the API's gated task reads (GATED_ELSEWHERE).

@@ -11,7 +11,13 @@ from decimal import Decimal
 import pytest
 
 from gongshu.operation import surveys
-from gongshu.operation.models import CostSurvey, ProductCap, Reconciliation, SurveyStatus
+from gongshu.operation.models import (
+    CostSurvey,
+    ProductCap,
+    Reconciliation,
+    SurveyStatus,
+    TrialPrice,
+)
 from gongshu.orgs.principal import Principal
 from tests.operation import world as w
 from tests.personas import make_member
@@ -155,3 +161,34 @@ def test_only_the_authority_sets_a_cap(login, operator_editor, researcher, opera
     assert answer.status_code == 403 and not ProductCap.objects.exists()
     # An unregistered product is known only to its operator and the authority.
     assert login(researcher).get("/operation/products/flow-api/cap/").status_code == 404
+
+
+# --- a product's trial price -----------------------------------------------------------
+
+
+def test_the_operator_declares_a_trial_within_its_term(login, operator_editor, operator_company):
+    w.product(operator_company, "flow-api")
+    path = "/operation/products/flow-api/trial/"
+    too_long = login(operator_editor).post(
+        path, {"starts_on": "2026-01-01", "ends_on": "2027-06-30"}
+    )
+    assert too_long.status_code == 400
+    assert "2026-12-31" in _error(too_long.content.decode(), "ends_on")  # 12 months [check]
+    assert not TrialPrice.objects.exists()
+    answer = login(operator_editor).post(path, {"starts_on": "2026-01-01", "ends_on": "2026-12-31"})
+    assert answer.status_code == 302
+    assert TrialPrice.objects.get().ends_on == dt.date(2026, 12, 31)
+
+
+def test_a_member_who_may_not_write_for_the_operator_declares_no_trial(
+    login, researcher, operator_company
+):
+    w.product(operator_company, "flow-api")
+    member = make_member("operator-member", operator_company, "member")
+    path = "/operation/products/flow-api/trial/"
+    page = login(member).get(path, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and "Declare the trial" not in page.content.decode()
+    post = {"starts_on": "2026-01-01", "ends_on": "2026-06-30"}
+    assert login(member).post(path, post).status_code == 403
+    assert login(researcher).get(path).status_code == 404
+    assert not TrialPrice.objects.exists()

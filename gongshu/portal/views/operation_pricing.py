@@ -17,9 +17,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongshu.operation import caps, reconciliation, surveys, who
-from gongshu.operation.models import CostSurvey, ProductCap, Reconciliation, SurveyStatus
+from gongshu.operation.models import (
+    CostSurvey,
+    ProductCap,
+    Reconciliation,
+    SurveyStatus,
+    TrialPrice,
+)
 from gongshu.orgs.models import Organization
-from gongshu.portal.operation_forms import CapForm, ReconcileForm, SurveyForm
+from gongshu.portal.operation_forms import CapForm, ReconcileForm, SurveyForm, TrialForm
 from gongshu.portal.views.common import errors_into, guarded, principal
 from gongshu.portal.views.operation import may_see_records, survey_operators
 from gongshu.registry.models import Product
@@ -148,3 +154,33 @@ def cap(request: HttpRequest, code: str) -> HttpResponse:
         "caps": ProductCap.objects.filter(product=product).order_by("-valid_from", "-id"),
     }
     return render(request, "portal/operation_cap.html", context, status=400 if form.errors else 200)
+
+
+@guarded(may_see_records)
+def trial(request: HttpRequest, code: str) -> HttpResponse:
+    """A product's trial prices (65号: before a full year of operation) and, for the
+    operator's writers and the data authority, the form that declares one;
+    caps.declare_trial checks the term."""
+    caller = principal(request)
+    product = get_object_or_404(
+        Product.objects.visible_to(caller).select_related("operator"), code=code
+    )
+    writer = who.may_write_for(caller, product.operator)
+    form = TrialForm(request.POST or None)
+    if request.method == "POST":
+        who.require_writer(caller, product.operator)
+        if form.is_valid():
+            try:
+                caps.declare_trial(caller, product, **form.cleaned_data)
+            except ValidationError as exc:
+                errors_into(form, exc)
+            else:
+                messages.success(request, _("Trial price declared."))
+                return redirect("portal:operation-trial", code=product.code)
+    context = {
+        "product": product,
+        "form": form if writer else None,
+        "trials": TrialPrice.objects.filter(product=product).order_by("-starts_on", "-id"),
+    }
+    status = 400 if form.errors else 200
+    return render(request, "portal/operation_trial.html", context, status=status)
