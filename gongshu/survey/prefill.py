@@ -1,7 +1,7 @@
 """What the platform already knows of a respondent organization, for the form's
 ``prefill`` questions: its catalogued resources, the versions and bytes it stores, the
-rows and bytes read from them (metering), its agreements by channel and the
-applications it received. Each value carries its source; the respondent confirms it or
+rows and bytes read from them (metering), its agreements by channel, the
+applications it received and its registrations in force (registry). Each value carries its source; the respondent confirms it or
 corrects it with a reason (``services.submit`` asks for the reason).
 
 These are counts over metadata tables; no table data is read, so the gate is not asked.
@@ -19,6 +19,8 @@ from gongshu.access.models import Agreement, AgreementStatus, Application, Chann
 from gongshu.billing.models import UsageEvent
 from gongshu.catalog.models import Dataset
 from gongshu.orgs.models import Organization
+from gongshu.registry.models import Registration, SubjectType
+from gongshu.registry.models import Status as RegistrationStatus
 from gongshu.survey import sources, units
 from gongshu.tabular.models import Version
 
@@ -48,6 +50,15 @@ def platform_values(organization: Organization, year: int, reference: dt.date) -
     }
     for channel in Channel.values:
         values[f"platform.agreements.{channel}"] = in_force.filter(channel=channel).count()
+    # Coded by the reference date and not yet expired then; a revoked one never counted
+    # (revocation voids it from the start, 26号).
+    registered = Registration.objects.filter(
+        applicant=organization, coded_on__lte=reference, expires_on__gte=reference
+    ).exclude(status=RegistrationStatus.REVOKED)
+    for subject in SubjectType.values:
+        values[f"platform.registrations.{subject}s"] = registered.filter(
+            subject_type=subject
+        ).count()
     return values
 
 

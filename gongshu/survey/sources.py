@@ -35,6 +35,14 @@ SOURCES: dict[str, Source] = {
     "platform.agreements.operation": Source(
         "count", _("access: agreements in force on the reference date, authorized operation")
     ),
+    "platform.registrations.resources": Source(
+        "count",
+        _("registry: its public data resources registered and in force on the reference date"),
+    ),
+    "platform.registrations.products": Source(
+        "count",
+        _("registry: its data products and services registered and in force on the reference date"),
+    ),
     "platform.applications": Source(
         "count", _("access: applications received for its resources in the reference year")
     ),

@@ -14,6 +14,7 @@ from gongshu.policy import workdays
 from gongshu.survey import services
 from gongshu.survey.errors import FormInvalid
 from gongshu.survey.models import NumericAnswer, Revision, State, Submission
+from tests.operation import world as op_world
 from tests.personas import make_member
 from tests.survey.forms import md
 from tests.survey.world import ANSWERS, open_campaign
@@ -212,3 +213,25 @@ def test_eligibility_lists_missing_facts_never_guesses(assignment):
     assert not services.eligibility(category, {"main_revenue": "10000000", "data_rd_spend": 9e6})[
         "eligible"
     ]
+
+
+def test_prefill_counts_the_registrations_in_force_on_the_reference_date(
+    authority, campaign, operator_company
+):
+    in_force = op_world.register(op_world.product(operator_company, "flow-api"))
+    expired = op_world.register(op_world.product(operator_company, "old-api"))
+    expired.expires_on = campaign.reference_date - dt.timedelta(days=1)
+    expired.save()
+    revoked = op_world.register(op_world.product(operator_company, "false-api"))
+    revoked.status = "revoked"
+    revoked.save()
+    later = op_world.register(op_world.product(operator_company, "new-api"))
+    later.coded_on = campaign.reference_date + dt.timedelta(days=1)
+    later.save()
+    prefill = services.assign(authority, campaign, operator_company, sector="I").submission.prefill
+    assert prefill["registrations_products"] == {
+        "value": "1",
+        "key": "platform.registrations.products",
+    }
+    assert prefill["registrations_resources"]["value"] == "0"
+    assert in_force.coded_on <= campaign.reference_date
