@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from gongshu.survey import aggregates, services
+from gongshu.survey import aggregates, export, services
 from tests.personas import make_member, make_organization
 from tests.survey.forms import default_form
 from tests.survey.test_report_pdf import text_of
@@ -185,3 +185,15 @@ def test_a_region_that_answered_last_year_only_is_a_row_giving_nothing_away(auth
     # Last year it was a small cell: still suppressed, so there is no change to show.
     assert zhejiang["previous"]["suppressed"] and zhejiang["previous"]["value"] is None
     assert zhejiang["change"] is None
+
+
+def test_the_export_pages_through_every_submission_once_in_organization_order(
+    authority, this_year, monkeypatch
+):
+    # Pages of 2 over 6 submissions: each page starts after the last row of the one before.
+    monkeypatch.setattr(export, "CHUNK", 2)
+    rows = list(export.answer_rows(this_year, ["accepted"]))[1:]
+    codes = [row[0] for row in rows]
+    assert codes == sorted(codes) and len(set(codes)) == len(THIS_YEAR) == 6
+    produced = rows[0][len(export.HEAD) + export.answer_columns(this_year).index("data_produced")]
+    assert codes[0] == "org-2026-1001" and str(produced) == "1001"
