@@ -20,7 +20,8 @@ from gongshu.survey import xlsform, xlsx_stream
 from gongshu.survey.models import Campaign, FormVersion, Question, Submission
 
 SHEETS = ("survey", "choices", "settings")
-CHUNK = 2000
+CHUNK = 2000  # rows a page (one query each)
+DECODE = 100  # rows fetched and decoded at a time within a page
 
 
 def _columns(header: Any, rows: list[dict[str, Any]]) -> list[str]:
@@ -94,22 +95,24 @@ def _pages(chosen: Any) -> Iterator[tuple[Any, ...]]:
                 Q(assignment__organization__code__gt=code)
                 | Q(assignment__organization__code=code, pk__gt=pk)
             )
-        rows = list(
-            page.order_by("assignment__organization__code", "pk").values_list(
-                "assignment__organization__code",
-                "assignment__organization__region",
-                "assignment__sector",
-                "assignment__category__code",
-                "state",
-                "revision",
-                "answers",
-                "pk",
-            )[:CHUNK]
-        )
-        yield from rows
-        if len(rows) < CHUNK:
+        rows = page.order_by("assignment__organization__code", "pk").values_list(
+            "assignment__organization__code",
+            "assignment__organization__region",
+            "assignment__sector",
+            "assignment__category__code",
+            "state",
+            "revision",
+            "answers",
+            "pk",
+        )[:CHUNK]
+        # Decoded a few rows at a time: a page of 300-answer dicts at once was +120 MB.
+        count, last = 0, None
+        for last in rows.iterator(chunk_size=DECODE):
+            count += 1
+            yield last
+        if count < CHUNK or last is None:
             return
-        after = (rows[-1][0], rows[-1][-1])
+        after = (last[0], last[-1])
 
 
 class _Line:
