@@ -24,3 +24,21 @@ def md(
         lines += ["| | " + " | ".join(row) + " |" for row in choices]
     lines += ["| settings |", "| | form_title | form_id | version |", f"| | T | {form_id} | 1 |"]
     return ("\n".join(lines) + "\n").encode()
+
+
+def province_city_form() -> bytes:
+    """A city question whose choice_filter keeps the chosen province's cities."""
+    return md(
+        [
+            ["type", "name", "label", "choice_filter"],
+            ["select_one province", "province", "Province", ""],
+            ["select_one city", "city", "City", "province = ${province}"],
+        ],
+        [
+            ["list_name", "name", "label", "province"],
+            ["province", "sh", "Shanghai", ""],
+            ["province", "zj", "Zhejiang", ""],
+            ["city", "pudong", "Pudong", "sh"],
+            ["city", "hangzhou", "Hangzhou", "zj"],
+        ],
+    )

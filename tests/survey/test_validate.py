@@ -10,7 +10,7 @@ from django.utils import translation
 
 from gongshu.survey import xlsform
 from gongshu.survey.validation import Form, validate
-from tests.survey.forms import default_form, md
+from tests.survey.forms import default_form, province_city_form
 
 
 @pytest.fixture(scope="module")
@@ -144,20 +144,7 @@ def test_the_constraint_message_is_in_the_reader_s_language(form):
 
 
 def test_a_choice_filter_narrows_the_choices():
-    data = md(
-        [
-            ["type", "name", "label", "choice_filter"],
-            ["select_one province", "province", "Province", ""],
-            ["select_one city", "city", "City", "province = ${province}"],
-        ],
-        [
-            ["list_name", "name", "label", "province"],
-            ["province", "sh", "Shanghai", ""],
-            ["province", "zj", "Zhejiang", ""],
-            ["city", "pudong", "Pudong", "sh"],
-            ["city", "hangzhou", "Hangzhou", "zj"],
-        ],
-    )
+    data = province_city_form()
     form = Form(xlsform.compile_form(data)[0])
     assert validate(form, {"province": "sh", "city": "pudong"}).valid
     assert "city" in problems(form, {"province": "sh", "city": "hangzhou"})

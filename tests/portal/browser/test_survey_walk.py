@@ -16,7 +16,7 @@ from gongshu.survey import services
 from gongshu.survey.models import Submission
 from tests.personas import make_member, make_person, make_transport_bureau
 from tests.portal.browser.conftest import INSTALL
-from tests.survey.forms import default_form, md
+from tests.survey.forms import default_form, province_city_form
 
 pytest.importorskip("playwright.sync_api", reason=INSTALL)
 
@@ -88,20 +88,7 @@ def test_the_form_checks_in_the_browser_as_the_server_does(new_page, live_server
 
 
 def test_a_choice_filter_offers_only_the_choices_the_server_accepts(new_page, live_server):
-    form = md(
-        [
-            ["type", "name", "label", "choice_filter"],
-            ["select_one province", "province", "Province", ""],
-            ["select_one city", "city", "City", "province = ${province}"],
-        ],
-        [
-            ["list_name", "name", "label", "province"],
-            ["province", "sh", "Shanghai", ""],
-            ["province", "zj", "Zhejiang", ""],
-            ["city", "pudong", "Pudong", "sh"],
-            ["city", "hangzhou", "Hangzhou", "zj"],
-        ],
-    )
+    form = province_city_form()
     page, submission = _open_form(new_page, live_server, form, "en")
     city = page.locator('[name="q:city"]')
     page.locator('[name="q:province"]').select_option("sh")
